@@ -1,0 +1,563 @@
+"""The settings of a Qboxmail domain, declared once.
+
+`DomainSettings` holds every body field of `PUT /api/domains/{domain_code}` with its description
+and its rule. Check, diff, the request body, the typed Args and the README field table all derive
+from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import math
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+
+import email_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError
+from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError, core_schema
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad input: the field it belongs to and the rule it broke, in a user's words."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A field's rule: its JSON type, its text for docs and errors, and its check."""
+
+    type_name: str
+    text: str
+    normalize: Callable[[Any], Any]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self._validate, handler(source))
+
+    def _validate(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return self.normalize(value)
+
+
+def _show(value: Any) -> str:
+    """Render a rejected value compactly; never used for secret fields."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fail(message: str, value: Any, *, secret: bool = False) -> PydanticCustomError:
+    got = "" if secret else f"; got {_show(value)}"
+    return PydanticCustomError("qbox", "{rule}", {"rule": message + got})
+
+
+def _whole_number(value: Any, rule: str) -> int:
+    # Pulumi sends every number as a double, so 3.0 is the integer 3 while 2.5 is not an integer.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(rule, value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise _fail(rule, value)
+        return int(value)
+    return int(value)
+
+
+def integer(low: int, high: int, text: str) -> Rule:
+    def check(value: Any) -> int:
+        number = _whole_number(value, text)
+        if not low <= number <= high:
+            raise _fail(text, value)
+        return number
+
+    return Rule("integer", text, check)
+
+
+def one_of(choices: Mapping[Any, str]) -> Rule:
+    listed = ", ".join(f"{value} ({label})" for value, label in choices.items())
+    text = f"must be one of {listed}"
+    numeric = all(isinstance(value, int) for value in choices)
+
+    def check(value: Any) -> Any:
+        if numeric:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _fail(text, value)
+            if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+                raise _fail(text, value)
+            value = int(value)
+        if not isinstance(value, str | int) or isinstance(value, bool) or value not in choices:
+            raise _fail(text, value)
+        return value
+
+    return Rule("integer" if numeric else "string", text, check)
+
+
+def boolean() -> Rule:
+    text = "must be true or false"
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise _fail(text, value)
+        return value
+
+    return Rule("boolean", text, check)
+
+
+def text_value() -> Rule:
+    text = "must be a string"
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _fail(text, value)
+        return value
+
+    return Rule("string", text, check)
+
+
+def pattern(regex: str, text: str) -> Rule:
+    compiled = re.compile(regex)
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise _fail(text, value)
+        return value
+
+    return Rule("string", text, check)
+
+
+def password() -> Rule:
+    text = "must be at least 8 characters long and contain at least one letter and one number"
+
+    def check(value: Any) -> str:
+        ok = (
+            isinstance(value, str)
+            and len(value) >= 8
+            and any(c.isalpha() for c in value)
+            and any(c.isdigit() for c in value)
+        )
+        if not ok:
+            raise _fail(text, value, secret=True)
+        return str(value)
+
+    return Rule("string", text + " (never shown back)", check)
+
+
+def secret_text() -> Rule:
+    text = "must be a string equal to postmaster_password"
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _fail(text, value, secret=True)
+        return value
+
+    return Rule("string", text + "; derived from it when omitted", check)
+
+
+def email() -> Rule:
+    text = "must be an email address"
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _fail(text, value)
+        try:
+            parsed = email_validator.validate_email(value, check_deliverability=False)
+        except email_validator.EmailNotValidError as exc:
+            raise _fail(f"{text} ({exc})", value) from None
+        return str(parsed.normalized)
+
+    return Rule("string", text, check)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def iana_zone() -> Rule:
+    text = 'must be an IANA time zone name such as "Europe/Rome" or "UTC"'
+
+    def check(value: Any) -> str:
+        names = _zone_names()
+        if isinstance(value, str) and value in names:
+            return value
+        message = text
+        if isinstance(value, str):
+            by_lower = {name.lower(): name for name in names}
+            close = by_lower.get(value.lower()) or next(
+                iter(difflib.get_close_matches(value, sorted(names), n=1)), None
+            )
+            if close:
+                message += f' (did you mean "{close}"?)'
+        raise _fail(message, value)
+
+    return Rule("string", text, check)
+
+
+def networks() -> Rule:
+    text = (
+        "must be a list of IPv4/IPv6 addresses or CIDR networks without host bits; "
+        "order and duplicates do not matter"
+    )
+
+    def check(value: Any) -> list[str]:
+        if not isinstance(value, list | tuple):
+            raise _fail(text, value)
+        problems: list[str] = []
+        parsed: dict[tuple[int, int, int], str] = {}
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                problems.append(f"item {index} must be a string, got {_show(item)}")
+                continue
+            try:
+                net = ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                problems.append(
+                    f"item {index} is not an IPv4/IPv6 address or CIDR network: {_show(item)}"
+                )
+                continue
+            if net.network_address != ipaddress.ip_interface(item.strip()).ip:
+                problems.append(f'item {index} has host bits set: {_show(item)}; use "{net}"')
+                continue
+            single = net.prefixlen == net.max_prefixlen
+            parsed[(net.version, int(net.network_address), net.prefixlen)] = (
+                str(net.network_address) if single else str(net)
+            )
+        if problems:
+            raise PydanticCustomError("qbox", "{rule}", {"rule": "; ".join(problems)})
+        return [parsed[key] for key in sorted(parsed)]
+
+    return Rule("list of strings", text, check)
+
+
+def _quota_label(size: int) -> str:
+    return f"{size // 2**20} MB" if size < 2**30 else f"{size // 2**30} GB"
+
+
+_COUNT = integer(-1, INT32_MAX, f"must be -1 (no limit) or a whole number from 0 to {INT32_MAX}")
+_BOOL = boolean()
+_TEXT = text_value()
+
+ANTISPAM_LEVELS = {0: "disabled", 1: "permissive", 2: "standard", 3: "aggressive"}
+MAX_EMAIL_QUOTAS = {
+    size: _quota_label(size)
+    for size in (
+        52428800,
+        1073741824,
+        2147483648,
+        3221225472,
+        4294967296,
+        5368709120,
+        6442450944,
+        7516192768,
+        8589934592,
+        17179869184,
+        26843545600,
+        53687091200,
+        107374182400,
+    )
+}
+PASSWORD_EXPIRATIONS = {-1: "never", 3: "3 months", 6: "6 months", 12: "12 months"}
+PLANS = {"basic": "Basic", "professional": "Professional", "enterprise": "Enterprise"}
+LANGUAGES = {"it": "Italian", "en": "English", "es": "Spanish"}
+WEBMAIL_LANGUAGES = {
+    "it": "Italian",
+    "en": "English",
+    "nl": "Dutch",
+    "sv": "Swedish",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "de": "German",
+    "gr": "Greek",
+    "fr": "French",
+}
+TIME_FORMATS = {"12h": "12-hour clock", "24h": "24-hour clock"}
+DATE_FORMATS = {
+    "YYYY/MM/DD": "year/month/day",
+    "DD/MM/YYYY": "day/month/year",
+    "MM/DD/YYYY": "month/day/year",
+    "DD MMM YYYY": "day abbreviated-month year",
+    "MMM DD YYYY": "abbreviated-month day year",
+    "DD.MM.YYYY": "day.month.year",
+}
+
+
+class DomainSettings(BaseModel):
+    """Every setting of `PUT /api/domains/{domain_code}`, under the API's own names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    domain_code: Annotated[
+        str, pattern(r"D[0-9]{9}", "must be D followed by exactly 9 digits, e.g. D123456789")
+    ] = Field(description="Code of the domain to manage; changing it replaces the resource.")
+
+    postmaster_password: Annotated[str | None, password()] = Field(
+        None, description="Postmaster password; secret, sent only when it changes."
+    )
+    postmaster_password_confirmation: Annotated[str | None, secret_text()] = Field(
+        None, description="Confirmation of postmaster_password; filled in automatically."
+    )
+    catch_all_enabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable catch-all for the domain."
+    )
+    catch_all_destination: Annotated[str | None, email()] = Field(
+        None, description="Catch-all destination email address."
+    )
+    default_quota: Annotated[
+        int | None, integer(0, INT64_MAX, "must be a whole number of bytes, 0 or more")
+    ] = Field(None, description="Default quota in bytes for new email accounts.")
+    antispam_level: Annotated[int | None, one_of(ANTISPAM_LEVELS)] = Field(
+        None, description="Antispam level."
+    )
+    allow_nets: Annotated[list[str] | None, networks()] = Field(
+        None, description="Allowed IP addresses or networks; compared as a set."
+    )
+    imap_disabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Disable IMAP on all email accounts of the domain."
+    )
+    pop_disabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Disable POP on all email accounts of the domain."
+    )
+    smtp_disabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Disable SMTP on all email accounts of the domain."
+    )
+    webmail_disabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Disable webmail access on all email accounts of the domain."
+    )
+    chat: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable chat on the Qboxmail webmail."
+    )
+    activesync: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable ActiveSync on domain accounts."
+    )
+    meeting: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable meeting video chat on the Qboxmail webmail."
+    )
+    calendar: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable calendar on the Qboxmail webmail."
+    )
+    dav: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable the DAV service on domain accounts."
+    )
+    max_email_accounts: Annotated[int | None, _COUNT] = Field(
+        None, description="Max number of email accounts; -1 means no limit."
+    )
+    max_email_accounts_25gb: Annotated[int | None, _COUNT] = Field(
+        None, description="Max number of 25 GB email accounts; -1 means no limit."
+    )
+    max_email_accounts_50gb: Annotated[int | None, _COUNT] = Field(
+        None, description="Max number of 50 GB email accounts; -1 means no limit."
+    )
+    max_email_accounts_100gb: Annotated[int | None, _COUNT] = Field(
+        None, description="Max number of 100 GB email accounts; -1 means no limit."
+    )
+    max_email_accounts_archive: Annotated[int | None, _COUNT] = Field(
+        None, description="Max number of archived email accounts; -1 means no limit."
+    )
+    max_email_quota: Annotated[int | None, one_of(MAX_EMAIL_QUOTAS)] = Field(
+        None, description="Max quota in bytes for email accounts of the domain."
+    )
+    api_enabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable API access on domain accounts."
+    )
+    password_change_disabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Password policy: users may not change their password."
+    )
+    password_recovery_disabled: Annotated[bool | None, _BOOL] = Field(
+        None, description="Password policy: users may not recover their password."
+    )
+    password_expiration: Annotated[int | None, one_of(PASSWORD_EXPIRATIONS)] = Field(
+        None, description="Password policy: months until a password expires."
+    )
+    force_password_first_login: Annotated[bool | None, _BOOL] = Field(
+        None, description="Password policy: users set a new password on first login."
+    )
+    block_old_password: Annotated[bool | None, _BOOL] = Field(
+        None, description="Password policy: users may not reuse old passwords."
+    )
+    force_otp: Annotated[bool | None, _BOOL] = Field(
+        None, description="Password policy: require two-factor authentication."
+    )
+    hide_from_addressbook_company: Annotated[bool | None, _BOOL] = Field(
+        None, description="Hide new accounts from the company address book."
+    )
+    plan: Annotated[str | None, one_of(PLANS)] = Field(None, description="Domain plan.")
+    destroy_sessions_on_password_expiration: Annotated[bool | None, _BOOL] = Field(
+        None, description="Password policy: end user sessions when the password expires."
+    )
+    antimalware_premium: Annotated[bool | None, _BOOL] = Field(
+        None, description="Enable premium antimalware when the plan allows it."
+    )
+    limit_tracemail_21_days: Annotated[bool | None, _BOOL] = Field(
+        None, description="Limit Tracemail retention to 21 days."
+    )
+    company: Annotated[str | None, _TEXT] = Field(
+        None, description="Company name associated with the domain."
+    )
+    telephone: Annotated[str | None, _TEXT] = Field(None, description="Company telephone.")
+    address: Annotated[str | None, _TEXT] = Field(None, description="Company address.")
+    city: Annotated[str | None, _TEXT] = Field(None, description="Company city.")
+    zip: Annotated[str | None, _TEXT] = Field(None, description="Company ZIP code.")
+    state: Annotated[str | None, _TEXT] = Field(None, description="Company state.")
+    country: Annotated[str | None, _TEXT] = Field(None, description="Company country.")
+    language: Annotated[str | None, one_of(LANGUAGES)] = Field(
+        None, description="Default language for users of the domain."
+    )
+    timezone: Annotated[str | None, iana_zone()] = Field(
+        None, description="Default time zone for users of the domain."
+    )
+    webmail_language: Annotated[str | None, one_of(WEBMAIL_LANGUAGES)] = Field(
+        None, description="Default webmail language."
+    )
+    webmail_time_format: Annotated[str | None, one_of(TIME_FORMATS)] = Field(
+        None, description="Default webmail time format."
+    )
+    webmail_date_format: Annotated[str | None, one_of(DATE_FORMATS)] = Field(
+        None, description="Default webmail date format."
+    )
+    webmail_timezone: Annotated[str | None, iana_zone()] = Field(
+        None, description="Default webmail time zone."
+    )
+    webmail_signature_template: Annotated[str | None, _TEXT] = Field(
+        None, description="Default webmail signature template."
+    )
+    apply_signature_new_emails: Annotated[bool | None, _BOOL] = Field(
+        None, description="Apply the signature template to new email accounts."
+    )
+    outbound_limit: Annotated[
+        int | None,
+        integer(0, INT32_MAX, "must be an outbound limit id, 0 (restore the default) or more"),
+    ] = Field(None, description="Outbound limit id; 0 restores the default limit.")
+    allow_nets_apply_to_all: Annotated[bool | None, _BOOL] = Field(
+        None, description="Action: also apply allow_nets to existing accounts when it changes."
+    )
+    default_quota_apply_to_all: Annotated[bool | None, _BOOL] = Field(
+        None, description="Action: also apply default_quota to existing accounts when it changes."
+    )
+    password_policies_apply_to_all: Annotated[bool | None, _BOOL] = Field(
+        None, description="Action: also apply password policies to existing accounts on change."
+    )
+    force_new_password: Annotated[bool | None, _BOOL] = Field(
+        None, description="Action: force every user to change password, once, when it turns true."
+    )
+
+
+FIELDS: tuple[str, ...] = tuple(DomainSettings.model_fields)
+"""Every input name, in declaration (and API documentation) order."""
+
+PASSWORD_POLICY_FIELDS: tuple[str, ...] = (
+    "password_change_disabled",
+    "password_recovery_disabled",
+    "password_expiration",
+    "force_password_first_login",
+    "block_old_password",
+    "force_otp",
+    "destroy_sessions_on_password_expiration",
+)
+
+APPLY_TO_ALL: dict[str, tuple[str, ...]] = {
+    "allow_nets_apply_to_all": ("allow_nets",),
+    "default_quota_apply_to_all": ("default_quota",),
+    "password_policies_apply_to_all": PASSWORD_POLICY_FIELDS,
+}
+"""Each apply-to-all flag and the settings whose change it accompanies."""
+
+ACTION_FLAGS: tuple[str, ...] = (*APPLY_TO_ALL, "force_new_password")
+"""Actions, not settings: the API never stores or returns them."""
+
+SECRET_FIELDS: tuple[str, ...] = ("postmaster_password", "postmaster_password_confirmation")
+
+SETTINGS: tuple[str, ...] = tuple(
+    name
+    for name in FIELDS
+    if name not in ACTION_FLAGS and name not in SECRET_FIELDS and name != "domain_code"
+)
+"""The settings the API stores (and may return on GET), password excluded."""
+
+
+RULES: dict[str, Rule] = {
+    name: next(m for m in info.metadata if isinstance(m, Rule))
+    for name, info in DomainSettings.model_fields.items()
+}
+
+
+def _unknown_field(name: str) -> FieldError:
+    close = difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6)
+    hint = f'; did you mean "{close[0]}"?' if close else ""
+    return FieldError(name, f"is not a QboxDomainSettings input{hint}")
+
+
+def _field_error(error: ErrorDetails) -> FieldError:
+    name = str(error["loc"][0])
+    if error["type"] == "extra_forbidden":
+        return _unknown_field(name)
+    if error["type"] == "missing":
+        return FieldError(name, "is required")
+    return FieldError(name, str((error.get("ctx") or {}).get("rule", error["msg"])))
+
+
+def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Validate inputs; return the normalized valid ones and every problem at once.
+
+    The normalized dict holds only fields present in `raw`, without the confirmation: it is
+    derived from the password whenever a request is built.
+    """
+    try:
+        model = DomainSettings.model_validate(raw)
+    except ValidationError as exc:
+        errors = [_field_error(e) for e in exc.errors(include_url=False, include_input=False)]
+        bad = {error.field for error in errors}
+        normalized = {
+            name: RULES[name].normalize(value)
+            for name, value in raw.items()
+            if name in RULES and name not in bad
+        }
+    else:
+        errors = []
+        bad = set()
+        normalized = model.model_dump(include=set(raw))
+    password, confirmation = (raw.get(name) for name in SECRET_FIELDS)
+    if confirmation is not None and not bad & set(SECRET_FIELDS) and confirmation != password:
+        errors.append(FieldError(SECRET_FIELDS[1], "must match postmaster_password"))
+    normalized.pop(SECRET_FIELDS[1], None)
+    return normalized, errors
+
+
+def normalize_value(name: str, value: Any) -> Any:
+    """A single known value in canonical form, or the value unchanged when it breaks the rule."""
+    if name not in DomainSettings.model_fields or value is None:
+        return value
+    try:
+        return RULES[name].normalize(value)
+    except PydanticCustomError:
+        return value
+
+
+def field_table(names: Iterable[str] = FIELDS) -> str:
+    """The Markdown reference table of every input, generated from the schema."""
+    rows = ["| name | type | rule | description |", "| --- | --- | --- | --- |"]
+    for name in names:
+        info = DomainSettings.model_fields[name]
+        rule = RULES[name]
+        cells = (f"`{name}`", rule.type_name, rule.text, info.description or "")
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"

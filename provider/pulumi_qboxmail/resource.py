@@ -1,0 +1,270 @@
+"""The QboxDomainSettings resource and its typed inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+from typing_extensions import Required, TypedDict, Unpack
+
+from .model import FIELDS, SECRET_FIELDS
+from .provider import QboxDomainSettingsProvider
+
+
+class QboxDomainSettingsArgs(TypedDict, total=False):
+    """Inputs of QboxDomainSettings: `domain_code` plus any settings to manage."""
+
+    domain_code: Required[pulumi.Input[str]]
+    """Code of the domain to manage; changing it replaces the resource."""
+    postmaster_password: pulumi.Input[str]
+    """Postmaster password; secret, sent only when it changes."""
+    postmaster_password_confirmation: pulumi.Input[str]
+    """Confirmation of postmaster_password; filled in automatically."""
+    catch_all_enabled: pulumi.Input[bool]
+    """Enable catch-all for the domain."""
+    catch_all_destination: pulumi.Input[str]
+    """Catch-all destination email address."""
+    default_quota: pulumi.Input[int]
+    """Default quota in bytes for new email accounts."""
+    antispam_level: pulumi.Input[int]
+    """Antispam level."""
+    allow_nets: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Allowed IP addresses or networks; compared as a set."""
+    imap_disabled: pulumi.Input[bool]
+    """Disable IMAP on all email accounts of the domain."""
+    pop_disabled: pulumi.Input[bool]
+    """Disable POP on all email accounts of the domain."""
+    smtp_disabled: pulumi.Input[bool]
+    """Disable SMTP on all email accounts of the domain."""
+    webmail_disabled: pulumi.Input[bool]
+    """Disable webmail access on all email accounts of the domain."""
+    chat: pulumi.Input[bool]
+    """Enable chat on the Qboxmail webmail."""
+    activesync: pulumi.Input[bool]
+    """Enable ActiveSync on domain accounts."""
+    meeting: pulumi.Input[bool]
+    """Enable meeting video chat on the Qboxmail webmail."""
+    calendar: pulumi.Input[bool]
+    """Enable calendar on the Qboxmail webmail."""
+    dav: pulumi.Input[bool]
+    """Enable the DAV service on domain accounts."""
+    max_email_accounts: pulumi.Input[int]
+    """Max number of email accounts; -1 means no limit."""
+    max_email_accounts_25gb: pulumi.Input[int]
+    """Max number of 25 GB email accounts; -1 means no limit."""
+    max_email_accounts_50gb: pulumi.Input[int]
+    """Max number of 50 GB email accounts; -1 means no limit."""
+    max_email_accounts_100gb: pulumi.Input[int]
+    """Max number of 100 GB email accounts; -1 means no limit."""
+    max_email_accounts_archive: pulumi.Input[int]
+    """Max number of archived email accounts; -1 means no limit."""
+    max_email_quota: pulumi.Input[int]
+    """Max quota in bytes for email accounts of the domain."""
+    api_enabled: pulumi.Input[bool]
+    """Enable API access on domain accounts."""
+    password_change_disabled: pulumi.Input[bool]
+    """Password policy: users may not change their password."""
+    password_recovery_disabled: pulumi.Input[bool]
+    """Password policy: users may not recover their password."""
+    password_expiration: pulumi.Input[int]
+    """Password policy: months until a password expires."""
+    force_password_first_login: pulumi.Input[bool]
+    """Password policy: users set a new password on first login."""
+    block_old_password: pulumi.Input[bool]
+    """Password policy: users may not reuse old passwords."""
+    force_otp: pulumi.Input[bool]
+    """Password policy: require two-factor authentication."""
+    hide_from_addressbook_company: pulumi.Input[bool]
+    """Hide new accounts from the company address book."""
+    plan: pulumi.Input[str]
+    """Domain plan."""
+    destroy_sessions_on_password_expiration: pulumi.Input[bool]
+    """Password policy: end user sessions when the password expires."""
+    antimalware_premium: pulumi.Input[bool]
+    """Enable premium antimalware when the plan allows it."""
+    limit_tracemail_21_days: pulumi.Input[bool]
+    """Limit Tracemail retention to 21 days."""
+    company: pulumi.Input[str]
+    """Company name associated with the domain."""
+    telephone: pulumi.Input[str]
+    """Company telephone."""
+    address: pulumi.Input[str]
+    """Company address."""
+    city: pulumi.Input[str]
+    """Company city."""
+    zip: pulumi.Input[str]
+    """Company ZIP code."""
+    state: pulumi.Input[str]
+    """Company state."""
+    country: pulumi.Input[str]
+    """Company country."""
+    language: pulumi.Input[str]
+    """Default language for users of the domain."""
+    timezone: pulumi.Input[str]
+    """Default time zone for users of the domain."""
+    webmail_language: pulumi.Input[str]
+    """Default webmail language."""
+    webmail_time_format: pulumi.Input[str]
+    """Default webmail time format."""
+    webmail_date_format: pulumi.Input[str]
+    """Default webmail date format."""
+    webmail_timezone: pulumi.Input[str]
+    """Default webmail time zone."""
+    webmail_signature_template: pulumi.Input[str]
+    """Default webmail signature template."""
+    apply_signature_new_emails: pulumi.Input[bool]
+    """Apply the signature template to new email accounts."""
+    outbound_limit: pulumi.Input[int]
+    """Outbound limit id; 0 restores the default limit."""
+    allow_nets_apply_to_all: pulumi.Input[bool]
+    """Action: also apply allow_nets to existing accounts when it changes."""
+    default_quota_apply_to_all: pulumi.Input[bool]
+    """Action: also apply default_quota to existing accounts when it changes."""
+    password_policies_apply_to_all: pulumi.Input[bool]
+    """Action: also apply password policies to existing accounts on change."""
+    force_new_password: pulumi.Input[bool]
+    """Action: force every user to change password, once, when it turns true."""
+
+
+class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="DomainSettings"):
+    """The settings of one existing Qboxmail domain, managed as code.
+
+    Creating the resource adopts the domain: one PUT sets the settings given here. Only the
+    settings you give are managed; removing one stops managing it and leaves its live value.
+    Deleting the resource (or `pulumi destroy`) leaves the live domain and its settings untouched
+    and only drops them from the stack. `postmaster_password` is always stored as a secret.
+    """
+
+    domain_code: pulumi.Output[str]
+    """Code of the domain to manage; changing it replaces the resource."""
+    postmaster_password: pulumi.Output[str | None]
+    """Postmaster password; secret, sent only when it changes."""
+    postmaster_password_confirmation: pulumi.Output[str | None]
+    """Confirmation of postmaster_password; filled in automatically."""
+    catch_all_enabled: pulumi.Output[bool | None]
+    """Enable catch-all for the domain."""
+    catch_all_destination: pulumi.Output[str | None]
+    """Catch-all destination email address."""
+    default_quota: pulumi.Output[int | None]
+    """Default quota in bytes for new email accounts."""
+    antispam_level: pulumi.Output[int | None]
+    """Antispam level."""
+    allow_nets: pulumi.Output[list[str] | None]
+    """Allowed IP addresses or networks; compared as a set."""
+    imap_disabled: pulumi.Output[bool | None]
+    """Disable IMAP on all email accounts of the domain."""
+    pop_disabled: pulumi.Output[bool | None]
+    """Disable POP on all email accounts of the domain."""
+    smtp_disabled: pulumi.Output[bool | None]
+    """Disable SMTP on all email accounts of the domain."""
+    webmail_disabled: pulumi.Output[bool | None]
+    """Disable webmail access on all email accounts of the domain."""
+    chat: pulumi.Output[bool | None]
+    """Enable chat on the Qboxmail webmail."""
+    activesync: pulumi.Output[bool | None]
+    """Enable ActiveSync on domain accounts."""
+    meeting: pulumi.Output[bool | None]
+    """Enable meeting video chat on the Qboxmail webmail."""
+    calendar: pulumi.Output[bool | None]
+    """Enable calendar on the Qboxmail webmail."""
+    dav: pulumi.Output[bool | None]
+    """Enable the DAV service on domain accounts."""
+    max_email_accounts: pulumi.Output[int | None]
+    """Max number of email accounts; -1 means no limit."""
+    max_email_accounts_25gb: pulumi.Output[int | None]
+    """Max number of 25 GB email accounts; -1 means no limit."""
+    max_email_accounts_50gb: pulumi.Output[int | None]
+    """Max number of 50 GB email accounts; -1 means no limit."""
+    max_email_accounts_100gb: pulumi.Output[int | None]
+    """Max number of 100 GB email accounts; -1 means no limit."""
+    max_email_accounts_archive: pulumi.Output[int | None]
+    """Max number of archived email accounts; -1 means no limit."""
+    max_email_quota: pulumi.Output[int | None]
+    """Max quota in bytes for email accounts of the domain."""
+    api_enabled: pulumi.Output[bool | None]
+    """Enable API access on domain accounts."""
+    password_change_disabled: pulumi.Output[bool | None]
+    """Password policy: users may not change their password."""
+    password_recovery_disabled: pulumi.Output[bool | None]
+    """Password policy: users may not recover their password."""
+    password_expiration: pulumi.Output[int | None]
+    """Password policy: months until a password expires."""
+    force_password_first_login: pulumi.Output[bool | None]
+    """Password policy: users set a new password on first login."""
+    block_old_password: pulumi.Output[bool | None]
+    """Password policy: users may not reuse old passwords."""
+    force_otp: pulumi.Output[bool | None]
+    """Password policy: require two-factor authentication."""
+    hide_from_addressbook_company: pulumi.Output[bool | None]
+    """Hide new accounts from the company address book."""
+    plan: pulumi.Output[str | None]
+    """Domain plan."""
+    destroy_sessions_on_password_expiration: pulumi.Output[bool | None]
+    """Password policy: end user sessions when the password expires."""
+    antimalware_premium: pulumi.Output[bool | None]
+    """Enable premium antimalware when the plan allows it."""
+    limit_tracemail_21_days: pulumi.Output[bool | None]
+    """Limit Tracemail retention to 21 days."""
+    company: pulumi.Output[str | None]
+    """Company name associated with the domain."""
+    telephone: pulumi.Output[str | None]
+    """Company telephone."""
+    address: pulumi.Output[str | None]
+    """Company address."""
+    city: pulumi.Output[str | None]
+    """Company city."""
+    zip: pulumi.Output[str | None]
+    """Company ZIP code."""
+    state: pulumi.Output[str | None]
+    """Company state."""
+    country: pulumi.Output[str | None]
+    """Company country."""
+    language: pulumi.Output[str | None]
+    """Default language for users of the domain."""
+    timezone: pulumi.Output[str | None]
+    """Default time zone for users of the domain."""
+    webmail_language: pulumi.Output[str | None]
+    """Default webmail language."""
+    webmail_time_format: pulumi.Output[str | None]
+    """Default webmail time format."""
+    webmail_date_format: pulumi.Output[str | None]
+    """Default webmail date format."""
+    webmail_timezone: pulumi.Output[str | None]
+    """Default webmail time zone."""
+    webmail_signature_template: pulumi.Output[str | None]
+    """Default webmail signature template."""
+    apply_signature_new_emails: pulumi.Output[bool | None]
+    """Apply the signature template to new email accounts."""
+    outbound_limit: pulumi.Output[int | None]
+    """Outbound limit id; 0 restores the default limit."""
+    allow_nets_apply_to_all: pulumi.Output[bool | None]
+    """Action: also apply allow_nets to existing accounts when it changes."""
+    default_quota_apply_to_all: pulumi.Output[bool | None]
+    """Action: also apply default_quota to existing accounts when it changes."""
+    password_policies_apply_to_all: pulumi.Output[bool | None]
+    """Action: also apply password policies to existing accounts on change."""
+    force_new_password: pulumi.Output[bool | None]
+    """Action: force every user to change password, once, when it turns true."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: QboxDomainSettingsArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[QboxDomainSettingsArgs],
+    ) -> None:
+        props: dict[str, Any] = dict.fromkeys(FIELDS)
+        props.update(args or {})
+        props.update(kwargs)
+        for name in SECRET_FIELDS:
+            if props[name] is not None:
+                props[name] = pulumi.Output.secret(props[name])
+        secret = pulumi.ResourceOptions(additional_secret_outputs=[SECRET_FIELDS[0]])
+        super().__init__(
+            QboxDomainSettingsProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret),
+        )
