@@ -443,10 +443,6 @@ class DomainSettings(BaseModel):
     apply_signature_new_emails: Annotated[bool | None, _BOOL] = Field(
         None, description="Apply the signature template to new email accounts."
     )
-    outbound_limit: Annotated[
-        int | None,
-        integer(0, INT32_MAX, "must be an outbound limit id, 0 (restore the default) or more"),
-    ] = Field(None, description="Outbound limit id; 0 restores the default limit.")
     allow_nets_apply_to_all: Annotated[bool | None, _BOOL] = Field(
         None, description="Action: also apply allow_nets to existing accounts when it changes."
     )
@@ -456,6 +452,10 @@ class DomainSettings(BaseModel):
     password_policies_apply_to_all: Annotated[bool | None, _BOOL] = Field(
         None, description="Action: also apply password policies to existing accounts on change."
     )
+    outbound_limit: Annotated[
+        int | None,
+        integer(0, INT32_MAX, "must be an outbound limit id, 0 (restore the default) or more"),
+    ] = Field(None, description="Outbound limit id; 0 restores the default limit.")
     force_new_password: Annotated[bool | None, _BOOL] = Field(
         None, description="Action: force every user to change password, once, when it turns true."
     )

@@ -1,6 +1,5 @@
 """The QboxDomainSettings resource and its typed inputs."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
@@ -116,14 +115,14 @@ class QboxDomainSettingsArgs(TypedDict, total=False):
     """Default webmail signature template."""
     apply_signature_new_emails: pulumi.Input[bool]
     """Apply the signature template to new email accounts."""
-    outbound_limit: pulumi.Input[int]
-    """Outbound limit id; 0 restores the default limit."""
     allow_nets_apply_to_all: pulumi.Input[bool]
     """Action: also apply allow_nets to existing accounts when it changes."""
     default_quota_apply_to_all: pulumi.Input[bool]
     """Action: also apply default_quota to existing accounts when it changes."""
     password_policies_apply_to_all: pulumi.Input[bool]
     """Action: also apply password policies to existing accounts on change."""
+    outbound_limit: pulumi.Input[int]
+    """Outbound limit id; 0 restores the default limit."""
     force_new_password: pulumi.Input[bool]
     """Action: force every user to change password, once, when it turns true."""
 
@@ -237,14 +236,14 @@ class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="Domai
     """Default webmail signature template."""
     apply_signature_new_emails: pulumi.Output[bool | None]
     """Apply the signature template to new email accounts."""
-    outbound_limit: pulumi.Output[int | None]
-    """Outbound limit id; 0 restores the default limit."""
     allow_nets_apply_to_all: pulumi.Output[bool | None]
     """Action: also apply allow_nets to existing accounts when it changes."""
     default_quota_apply_to_all: pulumi.Output[bool | None]
     """Action: also apply default_quota to existing accounts when it changes."""
     password_policies_apply_to_all: pulumi.Output[bool | None]
     """Action: also apply password policies to existing accounts on change."""
+    outbound_limit: pulumi.Output[int | None]
+    """Outbound limit id; 0 restores the default limit."""
     force_new_password: pulumi.Output[bool | None]
     """Action: force every user to change password, once, when it turns true."""
 

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The project's commands, runnable on a machine with only Python 3 and git.
+
+    python3 dev.py test    # set up .venv, then lint, type-check and run the whole test suite
+    python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (needs pulumi)
+    python3 dev.py bench   # the benchmarks, printed as a table
+    python3 dev.py docs    # regenerate README.md's field table from the schema
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def run(*cmd: str | Path) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    code = subprocess.call([str(c) for c in cmd], cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def setup() -> None:
+    if not PY.exists():
+        venv.create(VENV, with_pip=True)
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]")
+
+
+def test(args: list[str]) -> None:
+    setup()
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "mypy", "--strict", "provider/")
+    run(PY, "-m", "pytest", *args)
+
+
+def demo(args: list[str]) -> None:
+    setup()
+    run(PY, "scripts/demo.py", *args)
+
+
+def bench(args: list[str]) -> None:
+    setup()
+    run(PY, "benchmarks/run.py", *args)
+
+
+def docs(args: list[str]) -> None:
+    setup()
+    run(PY, "-c", DOCS_SCRIPT, *args)
+
+
+DOCS_SCRIPT = """
+import re, pathlib
+from pulumi_qboxmail.model import field_table
+path = pathlib.Path("README.md")
+start, end = "<!-- fields:start -->\\n", "<!-- fields:end -->"
+text = path.read_text()
+head, rest = text.split(start, 1)
+path.write_text(head + start + field_table() + rest[rest.index(end):])
+"""
+
+
+if __name__ == "__main__":
+    commands = {"test": test, "demo": demo, "bench": bench, "docs": docs}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]](sys.argv[2:])

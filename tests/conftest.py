@@ -1,0 +1,68 @@
+"""Shared fixtures: one emulator and one configured plugin process for the session."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from plugin import Plugin
+from pulumi_qboxmail import QboxDomainSettingsProvider
+from pulumi_qboxmail.emulator import Emulator
+
+TOKEN = "tok-SENTINEL-4f1c9e"
+_codes = itertools.count(100000001)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any QBOXMAIL_* variable a developer may have exported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QBOXMAIL_")}
+    env.update(extra)
+    return env
+
+
+def start_plugin(tmp: Path, config: dict[str, str], env: dict[str, str] | None = None) -> Plugin:
+    """A real `python -m pulumi.dynamic` process, configured like the engine does once."""
+    plugin = Plugin(
+        provider=serialize_provider(QboxDomainSettingsProvider()),
+        cwd=tmp,
+        env=clean_env() if env is None else env,
+    )
+    plugin.start()
+    plugin.configure(config)
+    return plugin
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(token=TOKEN)
+    with emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def plugin(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
+    config = {
+        "qboxmail:apiToken": TOKEN,
+        "qboxmail:endpoint": emulator.url,
+        "qboxmail:maxRetrySeconds": "5",
+    }
+    proc = start_plugin(tmp_path_factory.mktemp("plugin"), config)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def code(emulator: Emulator) -> str:
+    """A fresh demo domain in the emulator, with an empty request log and no latency."""
+    domain = f"D{next(_codes)}"
+    emulator.add_domain(domain)
+    emulator.latency = 0.0
+    emulator.clear_log()
+    return domain
