@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+
 from conftest import TOKEN
 from pulumi_qboxmail import (
     ApiError,

@@ -9,6 +9,8 @@ from typing import Any
 
 import pulumi
 import pytest
+from typing_extensions import Required
+
 from pulumi_qboxmail import QboxDomainSettings, QboxDomainSettingsArgs
 from pulumi_qboxmail.model import (
     ACTION_FLAGS,
@@ -20,7 +22,6 @@ from pulumi_qboxmail.model import (
     field_table,
     validate,
 )
-from typing_extensions import Required
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "D123456789"

@@ -21,6 +21,7 @@ sys.path.insert(0, str(SUPPORT))
 sys.path.insert(0, str(TESTS))
 
 from echo_provider import EchoProvider  # noqa: E402
+
 from plugin import UNKNOWN, Diff, Plugin, PluginError  # noqa: E402
 
 PROVIDER = serialize_provider(EchoProvider())

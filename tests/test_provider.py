@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOKEN, clean_env, start_plugin
-from plugin import PluginError
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
+
+from conftest import TOKEN, clean_env, start_plugin
+from plugin import PluginError
 from pulumi_qboxmail import ConfigurationError, QboxDomainSettingsProvider
 from pulumi_qboxmail.provider import build_client, request_body
 
