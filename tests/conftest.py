@@ -60,9 +60,9 @@ def plugin(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture
 def code(emulator: Emulator) -> str:
-    """A fresh demo domain in the emulator, with an empty request log and no latency."""
+    """A fresh demo domain in the emulator, with an empty request log and no faults queued."""
     domain = f"D{next(_codes)}"
     emulator.add_domain(domain)
-    emulator.latency = 0.0
+    emulator.clear_faults()
     emulator.clear_log()
     return domain

@@ -1,0 +1,512 @@
+"""Local emulator of the Qboxmail Management API: GET/PUT /api/domains/{code}, for tests."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import functools
+import ipaddress
+import json
+import os
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+import zoneinfo
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+# Settings a GET returns (NOTES.md), with a new domain's values; other settings are write-only.
+MAX_ACCOUNTS = (
+    *("max_email_accounts", "max_email_accounts_archive", "max_email_accounts_25gb"),
+    *("max_email_accounts_50gb", "max_email_accounts_100gb"),
+)
+DEFAULTS: dict[str, Any] = {
+    "antispam_level": 2,
+    "allow_nets": [],
+    **dict.fromkeys(("imap_disabled", "pop_disabled", "smtp_disabled", "webmail_disabled"), False),
+    **dict.fromkeys(("calendar", "meeting", "activesync", "chat", "dav"), False),
+    "default_quota": 1073741824,
+    **dict.fromkeys(MAX_ACCOUNTS, -1),
+    "max_email_quota": 53687091200,
+}
+FIXED = dict(status="enabled", status_detail="ok", is_healthy=True, customer_code="C000000001")
+# Read-only GET fields a seeded domain (or the state file) may override.
+READ_ONLY = ("name", *FIXED, "created_at", "updated_at")
+# Actions, not settings: validated, never stored. The password is never stored either.
+UNSTORED = {"allow_nets_apply_to_all", "default_quota_apply_to_all", "force_new_password"}
+UNSTORED |= {"password_policies_apply_to_all", "postmaster_password"}
+UNSTORED |= {"postmaster_password_confirmation"}
+MESSAGES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found"}
+MESSAGES |= {405: "Method not allowed", 422: "Validation failed"}
+DOMAIN_PATH = re.compile(r"/api/domains/([^/]+)/?")
+PASSWORD_RULE = "must be at least 8 characters and contain at least one letter and one number"
+
+Check = Callable[[Any], "str | None"]
+
+
+def _rule(ok: Callable[[Any], bool], problem: str) -> Check:
+    """A check reporting `problem` unless `ok(value)`."""
+    return lambda value: None if ok(value) else problem
+
+
+def _integer(bits: int = 32, *, allowed: Iterable[int] = (), minimum: int | None = None) -> Check:
+    """A check for a JSON integer of the given width, optional value set and minimum."""
+    limit, values = 2 ** (bits - 1), frozenset(allowed)
+
+    def check(value: Any) -> str | None:
+        # json.loads turns 3.0 into a float, so a float here was written as one.
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "must be an integer"
+        if not -limit <= value < limit:
+            return "is out of range"
+        if values and value not in values:
+            return "is not valid"
+        if minimum is not None and value < minimum:
+            return f"must be greater than or equal to {minimum}"
+        return None
+
+    return check
+
+
+def _choice(*values: str) -> Check:
+    return _rule(lambda v: isinstance(v, str) and v in values, "is not valid")
+
+
+def _is_password(v: Any) -> bool:
+    text = v if isinstance(v, str) else ""
+    return len(text) >= 8 and any(c.isalpha() for c in text) and any(c.isdigit() for c in text)
+
+
+def _is_email(v: Any) -> bool:
+    if not isinstance(v, str) or v.count("@") != 1 or any(c.isspace() for c in v):
+        return False
+    local, _, domain = v.partition("@")
+    return bool(local) and "." in domain
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _is_network(v: Any) -> bool:
+    try:
+        return isinstance(v, str) and bool(ipaddress.ip_network(v, strict=False))
+    except ValueError:
+        return False
+
+
+def _is_flag(v: Any) -> bool:
+    # Typed boolean[] in the doc but a flag per NOTES.md: take either form.
+    return isinstance(v, bool) or (isinstance(v, list) and all(isinstance(x, bool) for x in v))
+
+
+def _allow_nets(value: Any) -> str | None:
+    if not isinstance(value, list):
+        return "must be an array"
+    return None if all(_is_network(v) for v in value) else "contains an invalid address"
+
+
+BOOLEANS = (
+    *("catch_all_enabled", "imap_disabled", "pop_disabled", "smtp_disabled", "webmail_disabled"),
+    *("chat", "activesync", "meeting", "calendar", "dav", "api_enabled", "force_otp"),
+    *("password_change_disabled", "password_recovery_disabled", "force_password_first_login"),
+    *("block_old_password", "hide_from_addressbook_company", "antimalware_premium"),
+    *("destroy_sessions_on_password_expiration", "limit_tracemail_21_days"),
+    *("apply_signature_new_emails", "default_quota_apply_to_all", "force_new_password"),
+    "password_policies_apply_to_all",
+)
+STRINGS = ("company", "telephone", "address", "city", "zip", "state", "country")
+# Documented as int32 but reaching 100 GB: 64-bit, like every byte count.
+MAX_QUOTAS = (
+    *(52428800, 1073741824, 2147483648, 3221225472, 4294967296, 5368709120, 6442450944),
+    *(7516192768, 8589934592, 17179869184, 26843545600, 53687091200, 107374182400),
+)
+DATE_FORMATS = (
+    *("YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD MMM YYYY", "MMM DD YYYY", "DD.MM.YYYY"),
+)
+_boolean = _rule(lambda v: isinstance(v, bool), "must be a boolean")
+_string = _rule(lambda v: isinstance(v, str), "must be a string")
+_timezone = _rule(lambda v: isinstance(v, str) and v in _zones(), "is not a valid timezone")
+RULES: dict[str, Check] = {
+    **dict.fromkeys(BOOLEANS, _boolean),
+    **dict.fromkeys((*STRINGS, "webmail_signature_template"), _string),
+    **dict.fromkeys(MAX_ACCOUNTS, _integer(minimum=-1)),
+    "postmaster_password": _rule(_is_password, PASSWORD_RULE),
+    "postmaster_password_confirmation": _string,  # compared with the password in validate()
+    "catch_all_destination": _rule(_is_email, "is not a valid email"),
+    "default_quota": _integer(64, minimum=0),
+    "antispam_level": _integer(allowed=(0, 1, 2, 3)),
+    "allow_nets": _allow_nets,
+    "max_email_quota": _integer(64, allowed=MAX_QUOTAS),
+    "password_expiration": _integer(allowed=(-1, 3, 6, 12)),
+    "plan": _choice("basic", "professional", "enterprise"),
+    "language": _choice("it", "en", "es"),
+    "timezone": _timezone,
+    "webmail_language": _choice("it", "en", "nl", "sv", "es", "pt", "de", "gr", "fr"),
+    "webmail_time_format": _choice("12h", "24h"),
+    "webmail_date_format": _choice(*DATE_FORMATS),
+    "webmail_timezone": _timezone,
+    "allow_nets_apply_to_all": _rule(_is_flag, "must be a boolean"),
+    "outbound_limit": _integer(minimum=0),
+}
+
+
+def validate(body: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Return one error per rejected field of a PUT body, in body order."""
+    errors = []
+    for name, value in body.items():
+        check = RULES.get(name)
+        if check is None:
+            problem: str | None = "is not a valid field"
+        elif name == "postmaster_password_confirmation":
+            same = isinstance(value, str) and value == body.get("postmaster_password")
+            problem = None if same else "doesn't match postmaster_password"
+        else:
+            problem = check(value)
+        if problem:
+            errors.append({"field": name, "description": problem})
+    return errors
+
+
+def _error(status: int) -> dict[str, Any]:
+    try:
+        message = MESSAGES.get(status) or HTTPStatus(status).phrase
+    except ValueError:
+        message = "Error"
+    return {"message": message, "errors": []}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _parse(raw: bytes) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator received it, with the token masked."""
+
+    method: str
+    path: str
+    body: Any
+    token: str
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int  # 0 means: drop the connection without answering
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+class Emulator:
+    """An in-process Qboxmail API server with inspectable state, request log and fault injection."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",
+        domains: Iterable[str] = (),
+        state_file: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.token, self.host, self.port = token, host, port
+        self.state_file = Path(state_file) if state_file is not None else None
+        self.url = ""
+        self.domains: dict[str, dict[str, Any]] = {}
+        self.requests: list[RecordedRequest] = []
+        self.latency = 0.0
+        self.lock = threading.Lock()
+        self._faults: deque[_Fault] = deque()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        if self.state_file is not None and self.state_file.exists():
+            for code, settings in json.loads(self.state_file.read_text("utf-8")).items():
+                self.add_domain(code, **settings)
+        for code in domains:
+            if code not in self.domains:
+                self.add_domain(code)
+
+    def add_domain(self, code: str, **settings: Any) -> None:
+        """Create (or reset) a domain with default settings, overridden by `settings`."""
+        now = _now()
+        domain = {**copy.deepcopy(DEFAULTS), "created_at": now, "updated_at": now, **settings}
+        with self.lock:
+            self.domains[code] = domain
+
+    def fail_next(
+        self, count: int, status: int, headers: Mapping[str, str] | None = None, body: Any = None
+    ) -> None:
+        """Answer the next `count` API requests with `status` (body defaults to the error shape)."""
+        fault = _Fault(status, dict(headers or {}), _error(status) if body is None else body)
+        with self.lock:
+            self._faults.extend([fault] * count)
+
+    def drop_next(self, count: int) -> None:
+        """Close the connection of the next `count` API requests without answering."""
+        with self.lock:
+            self._faults.extend([_Fault(0)] * count)
+
+    def clear_log(self) -> None:
+        """Forget the recorded requests."""
+        with self.lock:
+            self.requests.clear()
+
+    def clear_faults(self) -> None:
+        """Forget queued faults and drops and stop adding latency."""
+        with self.lock:
+            self._faults.clear()
+            self.latency = 0.0
+
+    def start(self) -> str:
+        """Serve in a daemon thread and return the base URL."""
+        if self._server is None:
+            self._server = _Server(self, (self.host, self.port))
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            self.url = f"http://{host}:{self._server.server_port}"
+            # A short poll interval keeps stop() fast (shutdown waits for one poll).
+            serve = functools.partial(self._server.serve_forever, poll_interval=0.05)
+            self._thread = threading.Thread(target=serve, name="qboxmail-emulator", daemon=True)
+            self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving and cut kept-alive connections so no client talks to a stopped server."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        with self.lock:
+            sockets = list(server.open_sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[str]:
+        """Serve for the duration of a with-block, yielding the URL."""
+        with self as url:
+            yield url
+
+    def _mask(self, token: str | None) -> str:
+        return "<missing>" if token is None else "***" if token == self.token else "<wrong>"
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self.lock:
+            self.requests.append(request)
+
+    def _next_fault(self) -> _Fault | None:
+        """Wait the latency, then pop the fault queued for this API request, if any."""
+        if self.latency > 0:
+            time.sleep(self.latency)
+        with self.lock:
+            return self._faults.popleft() if self._faults else None
+
+    def _answer(self, method: str, path: str, token: str | None, raw: bytes) -> tuple[int, Any]:
+        """Status and JSON body (None for no body) for an API request."""
+        if token != self.token:
+            return 401, _error(401)
+        match = DOMAIN_PATH.fullmatch(path)
+        if match is None:
+            return 404, _error(404)
+        if method not in ("GET", "PUT"):
+            return 405, _error(405)
+        code = unquote(match[1])
+        with self.lock:
+            if code not in self.domains:
+                return 404, _error(404)
+            if method == "GET":
+                return 200, {"resources": [self._public(code)], "pagination": {}}
+        body = _parse(raw)
+        if not isinstance(body, dict):
+            return 400, _error(400)
+        errors = validate(body)
+        if errors:
+            return 422, {"message": MESSAGES[422], "errors": errors}
+        with self.lock:
+            domain = self.domains.get(code)
+            if domain is None:  # removed by the test while we validated
+                return 404, _error(404)
+            domain.update({k: v for k, v in body.items() if k not in UNSTORED})
+            domain["updated_at"] = _now()
+            if "postmaster_password" in body:
+                domain["postmaster_password_changed_at"] = domain["updated_at"]
+            self._save()
+        return 204, None
+
+    def _public(self, code: str) -> dict[str, Any]:
+        domain = self.domains[code]
+        shown = {"code": code, "name": f"{code.lower()}.example.test", **FIXED}
+        shown |= {k: domain[k] for k in READ_ONLY if k in domain}
+        return copy.deepcopy(shown | {k: domain[k] for k in DEFAULTS if k in domain})
+
+    def _save(self) -> None:
+        """Write the state atomically; the caller holds the lock so writes keep PUT order."""
+        if self.state_file is None:
+            return
+        text = json.dumps(self.domains, indent=2, sort_keys=True) + "\n"
+        tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, self.state_file)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 resets bursts of concurrent clients
+
+    def __init__(self, emulator: Emulator, address: tuple[str, int]) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.emulator = emulator
+        self.open_sockets: set[socket.socket] = set()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), slow on some hosts.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.socket.getsockname()[:2]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # client went away: not our problem
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.emulator.lock:
+            self.server.open_sockets.add(self.connection)
+
+    def finish(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            super().finish()
+        with self.server.emulator.lock:
+            self.server.open_sockets.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        emulator = self.server.emulator
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            return self._send(400, _error(400))
+        raw = self.rfile.read(length) if length > 0 else b""
+        token = self.headers.get("X-Api-Token")
+        path = urlsplit(self.path).path
+        request = RecordedRequest(self.command, self.path, _parse(raw), emulator._mask(token))
+        emulator._record(request)
+        if not (path == "/api" or path.startswith("/api/")):
+            return self._send(404, _error(404))
+        fault = emulator._next_fault()
+        if fault is not None and fault.status == 0:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if fault is not None:
+            return self._send(fault.status, fault.body, fault.headers)
+        try:
+            status, body = emulator._answer(self.command, path, token, raw)
+        except Exception:
+            self._send(500, _error(500))
+            raise
+        return self._send(status, body)
+
+    do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
+
+    def _send(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        headers = dict(headers or {})
+        bodiless = status < 200 or status in (204, 304)
+        if bodiless or body is None:
+            data = b""
+        elif isinstance(body, (bytes, str)):
+            data = body.encode() if isinstance(body, str) else body
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        else:
+            data = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if not bodiless:  # RFC 9110 forbids Content-Length on 1xx/204
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator from the command line until SIGINT or SIGTERM."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_qboxmail.emulator",
+        description="Local emulator of the Qboxmail Management API; prints its URL first.",
+    )
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    add("--port", type=int, default=0, help="port to bind, 0 for any free one (default: 0)")
+    add("--token", default="test-token", help="expected X-Api-Token (default: %(default)s)")
+    add(
+        "--domain",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="domain(s) to create, e.g. D123456789",
+    )
+    add("--state", metavar="FILE", help="JSON file to load domains from and save after each PUT")
+    add("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before each answer")
+    args = parser.parse_args(argv)
+    emulator = Emulator(
+        token=args.token, domains=args.domain, state_file=args.state, host=args.host, port=args.port
+    )
+    emulator.latency = args.latency
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        print(emulator.start(), flush=True)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    while not stopping.wait(1.0):
+        pass
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
