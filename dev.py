@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The project's commands, runnable on a machine with only Python 3 and git.
 
-    python3 dev.py test    # set up .venv, then lint, type-check and run the whole test suite
-    python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (needs pulumi)
-    python3 dev.py bench   # the benchmarks, printed as a table
-    python3 dev.py docs    # regenerate README.md's field table from the schema
+python3 dev.py test    # set up .venv, then lint, type-check and run the whole test suite
+python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (needs pulumi)
+python3 dev.py bench   # the benchmarks, printed as a table
+python3 dev.py docs    # regenerate README.md's field table from the schema
 """
 
 from __future__ import annotations

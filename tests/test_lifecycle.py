@@ -231,12 +231,16 @@ def test_apply_to_all_flag_goes_only_with_a_change_to_its_settings(
     assert calls(emulator) == [("PUT", path, {setting: old, "antispam_level": 1, flag: True})]
 
     emulator.clear_log()
-    news, _ = plugin.check(outs, {"domain_code": code, setting: old, "antispam_level": 2, flag: True})
+    news, _ = plugin.check(
+        outs, {"domain_code": code, setting: old, "antispam_level": 2, flag: True}
+    )
     outs = plugin.update(code, outs, news)
     assert calls(emulator) == [("PUT", path, {"antispam_level": 2})]
 
     emulator.clear_log()
-    news, _ = plugin.check(outs, {"domain_code": code, setting: new, "antispam_level": 2, flag: True})
+    news, _ = plugin.check(
+        outs, {"domain_code": code, setting: new, "antispam_level": 2, flag: True}
+    )
     outs = plugin.update(code, outs, news)
     assert calls(emulator) == [("PUT", path, {setting: new, flag: True})]
 
@@ -272,10 +276,15 @@ def test_password_is_sent_with_its_confirmation_only_when_it_changes(
     assert calls(emulator) == [("PUT", path, {"antispam_level": 2})]
 
     emulator.clear_log()
-    news, _ = plugin.check(outs, {**first, "antispam_level": 2, "postmaster_password": "N3wSecret!"})
+    news, _ = plugin.check(
+        outs, {**first, "antispam_level": 2, "postmaster_password": "N3wSecret!"}
+    )
     assert plugin.diff(code, outs, news) == CHANGE
     plugin.update(code, outs, news)
-    new_body = {"postmaster_password": "N3wSecret!", "postmaster_password_confirmation": "N3wSecret!"}
+    new_body = {
+        "postmaster_password": "N3wSecret!",
+        "postmaster_password_confirmation": "N3wSecret!",
+    }
     assert calls(emulator) == [("PUT", path, new_body)]
     assert "postmaster_password" not in emulator.domains[code]
 
