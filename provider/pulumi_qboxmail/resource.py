@@ -1,6 +1,5 @@
 """The QboxDomainSettings resource and its typed inputs."""
 
-
 from collections.abc import Sequence
 from typing import Any
 
