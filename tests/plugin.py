@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import ctypes
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -37,10 +35,18 @@ URN = f"urn:pulumi:test::qboxmail-test::{TYPE}::test"
 CALL_TIMEOUT = 120.0
 _CHANGES = {pb.DiffResponse.DIFF_NONE: "none", pb.DiffResponse.DIFF_SOME: "some"}
 
-# Resolved in the parent: a forked child must not dlopen between fork and exec.
-_PRCTL: Callable[..., int] | None = (
-    ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
-)
+# The child ties itself to this process (PR_SET_PDEATHSIG survives exec) and then execs the very
+# command the engine runs. Doing it in the child's own interpreter, not in a preexec_fn, keeps
+# subprocess on vfork: a fork() would run gRPC's fork handlers, which break the child's poller
+# now and then while this process has live channels.
+_TIED_START = """
+import ctypes, os, signal, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+    if os.getppid() != int(sys.argv[1]):
+        sys.exit(1)
+os.execv(sys.executable, [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"])
+"""
 
 
 class PluginError(Exception):
@@ -115,22 +121,13 @@ class Plugin:
     def start(self, timeout: float = 30.0) -> None:
         if self.process is not None:
             return
-        parent = os.getpid()
-
-        def tie_to_parent() -> None:
-            if _PRCTL is not None:
-                _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-                if os.getppid() != parent:  # the parent died before prctl
-                    os.kill(os.getpid(), signal.SIGTERM)
-
         self.process = proc = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+            [self.python, "-c", _TIED_START, str(os.getpid())],
             cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=tie_to_parent if _PRCTL is not None else None,
         )
         atexit.register(self.stop)
         first: queue.Queue[bytes | None] = queue.Queue()
