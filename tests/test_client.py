@@ -103,7 +103,7 @@ def test_update_sends_json_with_the_documented_headers(
 
 STATUS_ERRORS: list[tuple[int, type[ApiError], str]] = [
     (401, UnauthorizedError, "QboxDomainSettings {code}: Qboxmail refused the API token (HTTP 401 Unauthorized). Check qboxmail:apiToken (or QBOXMAIL_API_TOKEN)."),
-    (403, ForbiddenError, "QboxDomainSettings {code}: the API token may not change this domain (HTTP 403 Forbidden). Check the domain's plan and the permissions of the token's user."),
+    (403, ForbiddenError, "QboxDomainSettings {code}: the API token is not allowed to manage this domain (HTTP 403 Forbidden). Check the domain's plan and the permissions of the token's user."),
     (404, NotFoundError, "QboxDomainSettings {code}: no such domain, or it is not visible to this API token (HTTP 404 Not Found). Check domain_code and which Qboxmail account the token belongs to."),
     (409, ApiError, "QboxDomainSettings {code}: Qboxmail answered with an unexpected status: Conflict (HTTP 409 Conflict). Check the endpoint and retry; report it if it persists."),
 ]  # fmt: skip
@@ -175,7 +175,8 @@ def test_rate_limit_outlasting_the_budget_is_reported(emulator: Emulator, code: 
     assert len(emulator.requests) == 1
     assert str(failure.value) == (
         f"QboxDomainSettings {code}: Qboxmail is rate limiting requests "
-        "(HTTP 429 Too Many Requests). Retry later, or run pulumi with a lower --parallel."
+        "(HTTP 429 Too Many Requests); Qboxmail asked to wait 30s, beyond the retry budget. "
+        "Retry later, or run pulumi with a lower --parallel."
     )
 
 

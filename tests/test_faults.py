@@ -331,8 +331,8 @@ def test_retry_after_beyond_the_time_budget_gives_up_at_once_without_waiting(
     assert time.monotonic() - started < 1.0
     assert failure.value.last_line == (
         f"pulumi_qboxmail.errors.RateLimitedError: QboxDomainSettings {domain}: Qboxmail is "
-        "rate limiting requests (HTTP 429 Too Many Requests). Retry later, or run pulumi with "
-        "a lower --parallel."
+        "rate limiting requests (HTTP 429 Too Many Requests); Qboxmail asked to wait 3600s, "
+        "beyond the retry budget. Retry later, or run pulumi with a lower --parallel."
     )
     assert calls(emu) == [call.request]
     assert emu.domains[domain] == before

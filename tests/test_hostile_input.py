@@ -27,7 +27,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
-from pydantic_core import PydanticCustomError
 
 from plugin import Diff, Plugin
 from pulumi_qboxmail import QboxDomainSettingsProvider
@@ -224,7 +223,7 @@ NEAR_MISSES: dict[str, list[Any]] = {
 
 
 TOP_LEVEL = JSON_LIKE.filter(lambda value: value is not None)
-"""The engine never sends a None input (see the xfail tests for None given directly)."""
+"""The engine never sends a None input (tests below cover None given directly)."""
 
 
 def field_value(name: str, *, doubles: bool, bad: bool) -> st.SearchStrategy[Any]:
@@ -417,25 +416,12 @@ def test_valid_settings_create_then_diff_and_refresh_show_no_change(
 
 
 # ---- bugs found here ---------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    raises=PydanticCustomError,
-    reason="model.validate: when any field fails, the fallback re-normalizes every other field "
-    "with RULES[name].normalize(value), which rejects None (Rule._validate would let it pass), "
-    "so check raises for an explicit None next to any failure",
-)
 @pytest.mark.parametrize("name", ["antispam_level", "timezone", "postmaster_password"])
 def test_check_with_a_null_value_and_another_bad_field_returns_failures(name: str) -> None:
     _, failures = failures_of({"domain_code": CODE, name: None, "plan": "gold"})
     assert "plan" in [field for field, _ in failures]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider.check accepts an explicit None (model_dump keeps it) and request_body "
-    "then sends null, which the API rejects; the engine drops None inputs, so check and "
-    "create should too",
-)
 @pytest.mark.parametrize("name", ["antispam_level", "postmaster_password"])
 def test_a_null_value_is_treated_as_absent(name: str) -> None:
     checked, failures = failures_of({"domain_code": CODE, name: None})
@@ -443,13 +429,6 @@ def test_a_null_value_is_treated_as_absent(name: str) -> None:
     assert api_validate(api_body(checked)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="model._show renders a rejected value with json.dumps, then repr; both raise "
-    "RecursionError for a value nested deeper than the recursion limit, which _show does not "
-    "catch (only TypeError/ValueError), so check raises instead of returning a failure",
-)
 @pytest.mark.parametrize("name", ["company", "antispam_level", "allow_nets"])
 def test_check_returns_a_failure_for_a_value_nested_3000_deep(name: str) -> None:
     deep: Any = "x"
@@ -459,12 +438,6 @@ def test_check_returns_a_failure_for_a_value_nested_3000_deep(name: str) -> None
     assert [field for field, _ in failures] == [name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model._show falls back to repr(), which raises ValueError for an int of more than "
-    "4300 digits; pydantic turns it into the failure 'Value error, Exceeds the limit (4300 "
-    "digits) for integer string conversion...' instead of the field's rule",
-)
 def test_a_huge_integer_is_rejected_with_the_rule_not_a_python_limit() -> None:
     _, failures = failures_of({"domain_code": CODE, "max_email_accounts": 10**5000})
     assert failures[0][1].startswith("must be -1 (no limit) or a whole number from 0 to 2147483647")
@@ -475,25 +448,8 @@ def test_a_huge_integer_is_rejected_with_the_rule_not_a_python_limit() -> None:
     [
         ("10.0.0.1/8", "10.0.0.0/8"),
         ("2001:db8::1/32", "2001:db8::/32"),
-        pytest.param(
-            "fe80::%1/64",
-            None,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="model.networks: an IPv6 zone index (%1) makes network_address differ "
-                "from ip_interface(...).ip, so the item is reported as having host bits set and "
-                "the suggested replacement is the same rejected value",
-            ),
-        ),
-        pytest.param(
-            "fe80::1%eth0",
-            None,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="model.networks: a scoped address is reported as having host bits and "
-                'the suggestion "fe80::1%eth0/128" is rejected again',
-            ),
-        ),
+        ("fe80::%1/64", None),
+        ("fe80::1%eth0", None),
     ],
 )
 def test_a_suggested_network_is_itself_accepted(given_net: str, suggested: str | None) -> None:
@@ -510,12 +466,6 @@ def test_a_suggested_network_is_itself_accepted(given_net: str, suggested: str |
         assert "host bits" not in reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.DomainSettings: the rule texts of default_quota ('0 or more') and "
-    "outbound_limit ('0 ... or more') omit their upper bounds (INT64_MAX, INT32_MAX), so a "
-    "positive whole number above the bound is refused with a message it satisfies",
-)
 @pytest.mark.parametrize(
     ("name", "value", "bound"),
     [("default_quota", 2**63, INT64_MAX), ("outbound_limit", 2**31, INT32_MAX)],

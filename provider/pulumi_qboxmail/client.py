@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,6 +25,7 @@ from .errors import (
     ConfigurationError,
     ServerError,
     TransportError,
+    UnexpectedBodyError,
 )
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
@@ -95,10 +97,10 @@ def check_endpoint(endpoint: str) -> str:
     """The endpoint as a bare base URL; ConfigurationError when unsafe or not a base URL."""
     parts = urlsplit(endpoint.strip())
     key = "qboxmail:endpoint"
+    if "@" in parts.netloc:
+        raise ConfigurationError(key, "must not contain credentials; the token goes in apiToken")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigurationError(key, f"{endpoint!r} is not an http(s) URL")
-    if parts.username or parts.password:
-        raise ConfigurationError(key, "must not contain credentials; the token goes in apiToken")
     if parts.path.strip("/") or parts.query or parts.fragment:
         raise ConfigurationError(
             key, f"must be a base URL such as {DEFAULT_ENDPOINT}, without path or query"
@@ -121,6 +123,10 @@ def _is_loopback(host: str) -> bool:
 
 
 def _describe(exc: requests.RequestException, read_timeout: float) -> str:
+    if isinstance(exc, requests.exceptions.SSLError):
+        cause = re.search(r"certificate verify failed: ([^(')\]]+)", str(exc))
+        detail = f": {cause[1].strip()}" if cause else ""
+        return f"TLS certificate verification failed{detail}"
     if isinstance(exc, requests.ConnectTimeout):
         return "connection timed out"
     if isinstance(exc, requests.ReadTimeout):
@@ -179,9 +185,7 @@ class QboxClient:
         except (ValueError, KeyError, IndexError, TypeError):
             resource = None
         if not isinstance(resource, dict):
-            raise ApiError(
-                code, response.status_code, 'the body is not a {"resources": [...]} envelope'
-            )
+            raise UnexpectedBodyError(code, response.status_code)
         return resource
 
     def update_domain(self, code: str, body: Mapping[str, Any]) -> None:
@@ -214,6 +218,8 @@ class QboxClient:
             if status is not None and 200 <= status < 300:
                 return response  # type: ignore[return-value]
             delay = retry_delay(self.retry, attempt, status, retry_after, elapsed, random.random())
+            if isinstance(failure, requests.exceptions.SSLError):
+                delay = None  # no retry fixes a certificate
             if delay is None:
                 if failure is not None:
                     raise TransportError(
@@ -224,11 +230,20 @@ class QboxClient:
                         elapsed=elapsed,
                     ) from None
                 assert response is not None
-                raise _api_error(code, response, attempt, elapsed)
+                budget = self.retry.max_elapsed
+                too_long = retry_after is not None and elapsed + retry_after > budget
+                wait = retry_after if too_long and status in RETRY_STATUSES else None
+                raise _api_error(code, response, attempt, elapsed, wait)
             self._sleep(delay)
 
 
-def _api_error(code: str, response: requests.Response, attempts: int, elapsed: float) -> ApiError:
+def _api_error(
+    code: str,
+    response: requests.Response,
+    attempts: int,
+    elapsed: float,
+    beyond_budget: float | None = None,
+) -> ApiError:
     try:
         payload = response.json()
     except ValueError:
@@ -246,4 +261,6 @@ def _api_error(code: str, response: requests.Response, attempts: int, elapsed: f
         ]
         return ApiValidationError(code, pairs, message)
     kind = ERRORS_BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
-    return kind(code, status, message, attempts=attempts, elapsed=elapsed)
+    return kind(
+        code, status, message, attempts=attempts, elapsed=elapsed, retry_after=beyond_budget
+    )

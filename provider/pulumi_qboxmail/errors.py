@@ -57,6 +57,7 @@ class ApiError(QboxError):
         *,
         attempts: int = 1,
         elapsed: float = 0.0,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(domain_code, status, message)
         self.domain_code = domain_code
@@ -64,11 +65,15 @@ class ApiError(QboxError):
         self.message = message
         self.attempts = attempts
         self.elapsed = elapsed
+        self.retry_after = retry_after
 
     def _gave_up(self) -> str:
-        if self.attempts <= 1:
-            return ""
-        return f"; gave up after {self.attempts} attempts over {self.elapsed:.1f}s"
+        text = ""
+        if self.attempts > 1:
+            text = f"; gave up after {self.attempts} attempts over {self.elapsed:.1f}s"
+        if self.retry_after is not None:
+            text += f"; Qboxmail asked to wait {self.retry_after:.0f}s, beyond the retry budget"
+        return text
 
     def __str__(self) -> str:
         detail = f": {self.message}" if self.message and type(self) is ApiError else ""
@@ -85,10 +90,17 @@ class UnauthorizedError(ApiError):
     advice = "Check qboxmail:apiToken (or QBOXMAIL_API_TOKEN)."
 
 
+class UnexpectedBodyError(ApiError):
+    """A success status whose body is not the documented `{"resources": [...]}` envelope."""
+
+    summary = 'Qboxmail answered without the documented {"resources": [...]} envelope'
+    advice = "Check that qboxmail:endpoint points at the Qboxmail API."
+
+
 class ForbiddenError(ApiError):
     """403: the token is valid but may not do this."""
 
-    summary = "the API token may not change this domain"
+    summary = "the API token is not allowed to manage this domain"
     advice = "Check the domain's plan and the permissions of the token's user."
 
 

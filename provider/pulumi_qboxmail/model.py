@@ -15,10 +15,10 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any
 
-import email_validator
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError
 from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError, core_schema
 
@@ -60,10 +60,12 @@ def _show(value: Any) -> str:
     """Render a rejected value compactly; never used for secret fields."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of {value.bit_length()} bits"
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        text = f"a {type(value).__name__} that cannot be shown"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -173,17 +175,24 @@ def secret_text() -> Rule:
     return Rule("string", text + "; derived from it when omitted", check)
 
 
+@lru_cache(maxsize=4096)
+def _email(value: str) -> str | EmailNotValidError:
+    """The normalized address, or why it is not one; cached because the check is costly."""
+    try:
+        return str(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        return exc
+
+
 def email() -> Rule:
     text = "must be an email address"
 
     def check(value: Any) -> str:
-        if not isinstance(value, str):
-            raise _fail(text, value)
-        try:
-            parsed = email_validator.validate_email(value, check_deliverability=False)
-        except email_validator.EmailNotValidError as exc:
-            raise _fail(f"{text} ({exc})", value) from None
-        return str(parsed.normalized)
+        found = _email(value) if isinstance(value, str) else None
+        if not isinstance(found, str):
+            detail = f" ({found})" if found else ""
+            raise _fail(text + detail, value)
+        return found
 
     return Rule("string", text, check)
 
@@ -213,6 +222,23 @@ def iana_zone() -> Rule:
     return Rule("string", text, check)
 
 
+@lru_cache(maxsize=4096)
+def _network(item: str) -> tuple[tuple[int, int, int], str] | str:
+    """An allowed-net item as (sort key, canonical text), or what is wrong with it."""
+    if "%" in item:
+        return "has an IPv6 zone index"
+    try:
+        host = ipaddress.ip_interface(item.strip())
+    except ValueError:
+        return "is not an IPv4/IPv6 address or CIDR network"
+    net = host.network
+    if host.ip != net.network_address:
+        return f'has host bits set; use "{net}"'
+    single = net.prefixlen == net.max_prefixlen
+    key = (net.version, int(net.network_address), net.prefixlen)
+    return key, str(net.network_address) if single else str(net)
+
+
 def networks() -> Rule:
     text = (
         "must be a list of IPv4/IPv6 addresses or CIDR networks without host bits; "
@@ -225,23 +251,11 @@ def networks() -> Rule:
         problems: list[str] = []
         parsed: dict[tuple[int, int, int], str] = {}
         for index, item in enumerate(value):
-            if not isinstance(item, str):
-                problems.append(f"item {index} must be a string, got {_show(item)}")
-                continue
-            try:
-                net = ipaddress.ip_network(item.strip(), strict=False)
-            except ValueError:
-                problems.append(
-                    f"item {index} is not an IPv4/IPv6 address or CIDR network: {_show(item)}"
-                )
-                continue
-            if net.network_address != ipaddress.ip_interface(item.strip()).ip:
-                problems.append(f'item {index} has host bits set: {_show(item)}; use "{net}"')
-                continue
-            single = net.prefixlen == net.max_prefixlen
-            parsed[(net.version, int(net.network_address), net.prefixlen)] = (
-                str(net.network_address) if single else str(net)
-            )
+            found = _network(item) if isinstance(item, str) else "must be a string"
+            if isinstance(found, str):
+                problems.append(f"item {index} ({_show(item)}) {found}")
+            else:
+                parsed[found[0]] = found[1]
         if problems:
             raise PydanticCustomError("qbox", "{rule}", {"rule": "; ".join(problems)})
         return [parsed[key] for key in sorted(parsed)]
@@ -323,7 +337,7 @@ class DomainSettings(BaseModel):
         None, description="Catch-all destination email address."
     )
     default_quota: Annotated[
-        int | None, integer(0, INT64_MAX, "must be a whole number of bytes, 0 or more")
+        int | None, integer(0, INT64_MAX, f"must be a whole number of bytes from 0 to {INT64_MAX}")
     ] = Field(None, description="Default quota in bytes for new email accounts.")
     antispam_level: Annotated[int | None, one_of(ANTISPAM_LEVELS)] = Field(
         None, description="Antispam level."
@@ -454,7 +468,7 @@ class DomainSettings(BaseModel):
     )
     outbound_limit: Annotated[
         int | None,
-        integer(0, INT32_MAX, "must be an outbound limit id, 0 (restore the default) or more"),
+        integer(0, INT32_MAX, f"must be an outbound limit id from 0 (the default) to {INT32_MAX}"),
     ] = Field(None, description="Outbound limit id; 0 restores the default limit.")
     force_new_password: Annotated[bool | None, _BOOL] = Field(
         None, description="Action: force every user to change password, once, when it turns true."
@@ -521,6 +535,8 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     The normalized dict holds only fields present in `raw`, without the confirmation: it is
     derived from the password whenever a request is built.
     """
+    # The engine never sends a None input; a direct caller's None means "not given" too.
+    raw = {name: value for name, value in raw.items() if value is not None}
     try:
         model = DomainSettings.model_validate(raw)
     except ValidationError as exc:
@@ -550,6 +566,16 @@ def normalize_value(name: str, value: Any) -> Any:
         return RULES[name].normalize(value)
     except PydanticCustomError:
         return value
+
+
+def same_value(name: str, old: Any, new: Any) -> bool:
+    """Whether two values of a field are equal in canonical form; cheap when already equal."""
+    # Equal raw values normalize equal, so only differing ones pay for normalization.
+    if old == new and type(old) is type(new):
+        return True
+    if old is None or new is None:
+        return False
+    return bool(normalize_value(name, old) == normalize_value(name, new))
 
 
 def field_table(names: Iterable[str] = FIELDS) -> str:

@@ -22,7 +22,15 @@ from pulumi.output import Unknown
 
 from .client import DEFAULT_ENDPOINT, QboxClient, RetryPolicy, check_endpoint
 from .errors import ConfigurationError, InvalidSettingsError, NotFoundError
-from .model import APPLY_TO_ALL, FIELDS, SECRET_FIELDS, SETTINGS, normalize_value, validate
+from .model import (
+    APPLY_TO_ALL,
+    FIELDS,
+    SECRET_FIELDS,
+    SETTINGS,
+    normalize_value,
+    same_value,
+    validate,
+)
 
 PROVIDER_KEY = "__provider"
 _PASSWORD, _CONFIRMATION = SECRET_FIELDS
@@ -91,12 +99,17 @@ def build_client(config: Any, environ: Mapping[str, str]) -> tuple[str, QboxClie
 
 
 def _is_unknown(value: Any) -> bool:
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, list):
-        return any(_is_unknown(item) for item in value)
-    if isinstance(value, dict):
-        return any(_is_unknown(item) for item in value.values())
+    """Whether a value is, or holds at any depth, a value unknown during preview."""
+    # Iterative: hostile inputs may nest deeper than the recursion limit.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Unknown):
+            return True
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
     return False
 
 
@@ -115,7 +128,7 @@ def request_body(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[
     before = old or {}
     body: dict[str, Any] = {}
     for name in FIELDS:
-        if name not in new or (old is not None and before.get(name) == new[name]):
+        if name not in new or (old is not None and same_value(name, before.get(name), new[name])):
             continue
         if name in SETTINGS:
             body[name] = new[name]
@@ -173,18 +186,17 @@ class QboxDomainSettingsProvider(ResourceProvider):
         return CheckResult({**normalized, **unknown}, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old = _known_settings(olds)
         changed: list[str] = []
         for name in FIELDS:
-            if name not in news and name not in old:
+            if name not in news and name not in olds:
                 continue
             value = news.get(name)
-            if _is_unknown(value) or normalize_value(name, value) != old.get(name):
+            if _is_unknown(value) or not same_value(name, olds.get(name), value):
                 changed.append(name)
         replaces = [
             name
             for name in changed
-            if name == "domain_code" and not _is_unknown(news.get(name)) and name in old
+            if name == "domain_code" and not _is_unknown(news.get(name)) and name in olds
         ]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
@@ -203,7 +215,7 @@ class QboxDomainSettingsProvider(ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         new = self._canonical(news)
-        body = request_body(_known_settings(olds), new)
+        body = request_body(olds, new)
         if body:
             self._api().update_domain(new["domain_code"], body)
         return UpdateResult(new)

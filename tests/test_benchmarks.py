@@ -1,0 +1,65 @@
+"""benchmarks/run.py end to end on a tiny stack: every row printed, HTTP requests at the floor.
+
+No timing assertions: timings on a shared CI machine prove nothing. The full-size numbers live in
+benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "benchmarks" / "run.py"
+ROWS = (
+    "`__provider` state bytes per resource",
+    "preview cost per resource (Check + Diff, unchanged stack)",
+    "HTTP requests per resource: preview / unchanged up / one-field change / refresh",
+    "apply time (Update of changed domains, 4 concurrent calls)",
+    "plugin peak RSS (VmHWM) after the preview pass",
+)
+FLOOR = "0 / 0 / 1 PUT / 1 GET"
+
+
+def cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+@pytest.fixture(scope="module")
+def table() -> list[list[str]]:
+    args = ["--domains", "20", "--apply-domains", "8", "--runs", "1", "--latency", "0.005"]
+    result = subprocess.run(
+        [sys.executable, str(RUN), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = [cells(line) for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows, result.stdout
+    assert rows[0] == ["figure", "ours", "baseline", "ratio / target", "result"]
+    return rows[1:]
+
+
+def test_every_figure_has_a_complete_row(table: list[list[str]]) -> None:
+    for figure in ROWS:
+        found = [row for row in table if row[0].startswith(figure)]
+        assert len(found) == 1, f"no single row for {figure!r} in {table}"
+        assert len(found[0]) == 5 and all(found[0]), found[0]
+    assert len(table) == len(ROWS)
+
+
+def test_http_requests_are_exactly_the_floor(table: list[list[str]]) -> None:
+    (row,) = [row for row in table if row[0].startswith(ROWS[2])]
+    assert row[1] == FLOOR
+    assert row[4] == "PASS"
+
+
+def test_state_row_shows_a_small_plain_provider(table: list[list[str]]) -> None:
+    (row,) = [row for row in table if row[0].startswith(ROWS[0])]
+    assert row[1].endswith("B, plain")
+    assert row[2].endswith("B, encrypted")
