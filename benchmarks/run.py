@@ -1,0 +1,542 @@
+#!/usr/bin/env python3
+"""Benchmark QboxDomainSettingsProvider against a typical hand-written dynamic provider.
+
+    python benchmarks/run.py [--domains N] [--runs R] [--apply-domains M] [--latency S]
+
+Both providers run in the real `python -m pulumi.dynamic` plugin process, driven over gRPC the way
+the engine drives them (tests/plugin.py), against the local Qboxmail emulator on 127.0.0.1. The
+baseline is benchmarks/baseline_program.py. Prints the machine, the parameters and a Markdown table
+with one row per figure; see benchmarks/README.md for what each figure measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypedDict, TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
+from pulumi.runtime import rpc  # noqa: E402
+from pulumi.runtime.proto import provider_pb2 as pb  # noqa: E402
+
+from plugin import TYPE, Plugin  # noqa: E402
+from pulumi_qboxmail.emulator import Emulator  # noqa: E402
+from pulumi_qboxmail.provider import QboxDomainSettingsProvider  # noqa: E402
+
+TOKEN = "bench-token"
+CONCURRENCY = 4
+"""The plugin serves at most 4 calls at once; the benchmark keeps all 4 busy."""
+WARMUP = 20
+"""Check+Diff calls before a timed preview: loads and configures the provider, warms caches."""
+PROVIDER_KEY = "__provider"
+STATE_LIMIT = 200
+PREVIEW_LIMIT = 1.3
+APPLY_LIMIT = 1.2
+HTTP_FLOOR = "0 / 0 / 1 PUT / 1 GET"
+DIFF_NONE = pb.DiffResponse.DIFF_NONE
+
+ROW_STATE = "`__provider` state bytes per resource"
+ROW_PREVIEW = "preview cost per resource (Check + Diff, unchanged stack)"
+ROW_HTTP = "HTTP requests per resource: preview / unchanged up / one-field change / refresh"
+ROW_APPLY = "apply time (Update of changed domains, 4 concurrent calls)"
+ROW_MEMORY = "plugin peak RSS (VmHWM) after the preview pass"
+ROWS = (ROW_STATE, ROW_PREVIEW, ROW_HTTP, ROW_APPLY, ROW_MEMORY)
+
+T = TypeVar("T")
+Bag = dict[str, Any]
+
+
+# ---- the stack ----------------------------------------------------------------------------------
+def domain_code(i: int) -> str:
+    return f"D{100_000_000 + i}"
+
+
+def inputs(i: int) -> Bag:
+    """A realistic program's inputs for domain `i`: 27 of the 55 settings, of every kind."""
+    return {
+        "domain_code": domain_code(i),
+        "postmaster_password": f"Postmaster{i:06d}pw",
+        "postmaster_password_confirmation": f"Postmaster{i:06d}pw",
+        "catch_all_enabled": True,
+        "catch_all_destination": f"postmaster@d{i}.example.com",
+        "default_quota": 1073741824,
+        "antispam_level": 2,
+        "allow_nets": ["10.0.0.0/8", "192.168.1.10", "2001:db8::/32"],
+        "imap_disabled": False,
+        "pop_disabled": True,
+        "smtp_disabled": False,
+        "webmail_disabled": False,
+        "chat": True,
+        "calendar": True,
+        "dav": True,
+        "max_email_accounts": 50,
+        "max_email_quota": 53687091200,
+        "password_expiration": 6,
+        "force_otp": True,
+        "plan": "professional",
+        "company": f"Company {i} S.r.l.",
+        "city": "Milano",
+        "country": "IT",
+        "language": "it",
+        "timezone": "Europe/Rome",
+        "webmail_language": "it",
+        "webmail_date_format": "DD/MM/YYYY",
+        "webmail_timezone": "Europe/Rome",
+    }
+
+
+def changed(i: int) -> Bag:
+    """The one-field change: a new account limit."""
+    return {**inputs(i), "max_email_accounts": 60}
+
+
+def urn(i: int) -> str:
+    return f"urn:pulumi:bench::qboxmail-bench::{TYPE}::domain-{i}"
+
+
+class Meta(TypedDict):
+    urn: str
+    type: str
+    name: str
+
+
+def meta(i: int) -> Meta:
+    return {"urn": urn(i), "type": TYPE, "name": f"domain-{i}"}
+
+
+def structs(bags: Iterable[Bag]) -> list[Any]:
+    """Protobuf Structs of `bags`, serialized by the SDK as the engine sends them (doubles)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return [loop.run_until_complete(rpc.serialize_properties(bag, {})) for bag in bags]
+    finally:
+        loop.close()
+
+
+# ---- the plugin ---------------------------------------------------------------------------------
+class BenchPlugin(Plugin):
+    """The test harness's plugin, plus raw calls with prebuilt requests: no client-side
+    serialization inside a timed pass."""
+
+    def call(self, method: str, request: Any) -> Any:
+        return self._call(method, request)
+
+
+@dataclass
+class Subject:
+    """One provider under test and everything prepared for its timed passes."""
+
+    name: str
+    provider: str
+    config: dict[str, str]
+    env: dict[str, str]
+    secret: bool
+    ids: list[str] = field(default_factory=list)
+    outputs: list[Bag] = field(default_factory=list)
+    http: dict[str, Counter[str]] = field(default_factory=dict)
+    put_body_bytes: float = 0.0
+    preview_requests: list[tuple[pb.CheckRequest, pb.DiffRequest]] = field(default_factory=list)
+    update_requests: list[pb.UpdateRequest] = field(default_factory=list)
+
+    def start(self) -> BenchPlugin:
+        plugin = BenchPlugin(provider=self.provider, cwd=BENCH, env=self.env)
+        try:
+            plugin.start()
+            plugin.configure(self.config)
+        except BaseException:
+            plugin.stop()
+            raise
+        return plugin
+
+    def bag(self, props: Mapping[str, Any]) -> Bag:
+        return {**props, PROVIDER_KEY: self.provider}
+
+
+def subjects(url: str) -> list[Subject]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QBOXMAIL_")}
+    env["PULUMI_PROJECT"] = "qboxmail-bench"
+    ours = Subject(
+        name="ours",
+        provider=serialize_provider(QboxDomainSettingsProvider()),
+        config={"qboxmail:apiToken": TOKEN, "qboxmail:endpoint": url},
+        env=env,
+        secret=QboxDomainSettingsProvider.serialize_as_secret_always,
+    )
+    program = subprocess.run(
+        [sys.executable, str(BENCH / "baseline_program.py")],
+        cwd=BENCH,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    baseline = Subject(
+        name="baseline",
+        provider=program.stdout.strip(),
+        config={},
+        env={**env, "QBOXMAIL_ENDPOINT": url, "QBOXMAIL_API_TOKEN": TOKEN},
+        secret=True,  # the ResourceProvider default it keeps
+    )
+    return [ours, baseline]
+
+
+def drive(items: Sequence[T], work: Callable[[T], Any]) -> list[Any]:
+    """Run `work` on every item from CONCURRENCY client threads, as the engine keeps the plugin's
+    4 workers busy; results in item order."""
+    with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="bench-client") as pool:
+        return list(pool.map(work, items))
+
+
+# ---- /proc --------------------------------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
+
+
+# ---- setup: create the stack, count HTTP requests, prebuild the timed requests -----------------
+def logged(emulator: Emulator) -> list[Any]:
+    with emulator.lock:
+        return list(emulator.requests)
+
+
+def count(emulator: Emulator, phase: Callable[[], object]) -> Counter[str]:
+    emulator.clear_log()
+    phase()
+    return Counter(request.method for request in logged(emulator))
+
+
+def prepare(subject: Subject, emulator: Emulator, n: int, m: int) -> None:
+    """Create all n domains through the plugin (the outputs a create stores), count the requests
+    of each HTTP phase, and build the requests of the timed passes."""
+    emulator.latency = 0.0
+    plugin = subject.start()
+    try:
+        created = drive(range(n), lambda i: plugin.create(inputs(i), urn=urn(i)))
+        subject.ids = [id_ for id_, _ in created]
+        subject.outputs = [outs for _, outs in created]
+
+        def preview(i: int) -> str:
+            checked, failures = plugin.check(inputs(i), inputs(i), urn=urn(i))
+            if failures:
+                raise RuntimeError(f"{subject.name}: check failed for {domain_code(i)}: {failures}")
+            old = subject.outputs[i]
+            return plugin.diff(subject.ids[i], old, checked, old_inputs=inputs(i)).changes
+
+        def up(new: Callable[[int], Bag]) -> Callable[[int], None]:
+            def step(i: int) -> None:
+                checked, failures = plugin.check(inputs(i), new(i), urn=urn(i))
+                if failures:
+                    raise RuntimeError(f"{subject.name}: check failed: {failures}")
+                id_, old = subject.ids[i], subject.outputs[i]
+                if plugin.diff(id_, old, checked, old_inputs=inputs(i)).changes != "none":
+                    plugin.update(id_, old, checked, old_inputs=inputs(i), urn=urn(i))
+
+            return step
+
+        def refresh(i: int) -> None:
+            plugin.read(subject.ids[i], subject.outputs[i], inputs=inputs(i), urn=urn(i))
+
+        every = range(n)
+        subject.http["preview"] = count(emulator, lambda: drive(every, preview))
+        subject.http["unchanged up"] = count(emulator, lambda: drive(every, up(inputs)))
+        subject.http["one-field change"] = count(emulator, lambda: drive(every, up(changed)))
+        puts = [r for r in logged(emulator) if r.method == "PUT"]
+        subject.put_body_bytes = sum(len(json.dumps(r.body)) for r in puts) / max(len(puts), 1)
+        subject.http["refresh"] = count(emulator, lambda: drive(every, refresh))
+
+        # The apply pass sends what the engine sends: checked inputs of the changed program.
+        news = drive(range(m), lambda i: plugin.check(inputs(i), changed(i), urn=urn(i))[0])
+    finally:
+        plugin.stop()
+        emulator.clear_log()
+
+    ins = structs(subject.bag(inputs(i)) for i in range(n))
+    olds = structs(subject.bag(outs) for outs in subject.outputs)
+    seeds = [os.urandom(32) for _ in range(n)]
+    subject.preview_requests = [
+        (
+            pb.CheckRequest(**meta(i), olds=ins[i], news=ins[i], randomSeed=seeds[i]),
+            pb.DiffRequest(id=subject.ids[i], **meta(i), olds=olds[i], old_inputs=ins[i]),
+        )
+        for i in range(n)
+    ]
+    news_structs = structs(subject.bag(bag) for bag in news)
+    subject.update_requests = [
+        pb.UpdateRequest(
+            id=subject.ids[i], **meta(i), olds=olds[i], news=news_structs[i], old_inputs=ins[i]
+        )
+        for i in range(m)
+    ]
+
+
+# ---- one timed run ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Run:
+    preview_wall_us: float  # per resource
+    preview_cpu_us: float  # plugin CPU per resource
+    apply_s: float
+    apply_cpu_ms: float  # plugin CPU per Update
+    peak_rss_kib: int
+
+
+def run_once(subject: Subject, emulator: Emulator, latency: float) -> Run:
+    """A fresh plugin: warm up, time the preview pass, read VmHWM, time the apply pass."""
+    emulator.latency = 0.0
+    plugin = subject.start()
+    try:
+        pid = plugin.pid
+        assert pid is not None
+
+        def check_and_diff(pair: tuple[pb.CheckRequest, pb.DiffRequest]) -> None:
+            check, diff = pair
+            checked = plugin.call("Check", check)
+            request = pb.DiffRequest()
+            request.CopyFrom(diff)
+            request.news.CopyFrom(checked.inputs)
+            answer = plugin.call("Diff", request)
+            if checked.failures or answer.changes != DIFF_NONE:
+                raise RuntimeError(f"{subject.name}: the unchanged stack is not unchanged")
+
+        def update(request: pb.UpdateRequest) -> None:
+            plugin.call("Update", request)
+
+        n = len(subject.preview_requests)
+        drive(subject.preview_requests[:WARMUP], check_and_diff)
+        cpu_before, started = cpu_seconds(pid), time.perf_counter()
+        drive(subject.preview_requests, check_and_diff)
+        preview_wall = time.perf_counter() - started
+        preview_cpu = cpu_seconds(pid) - cpu_before
+        rss = peak_rss_kib(pid)
+
+        emulator.clear_log()
+        emulator.latency = latency
+        cpu_before, started = cpu_seconds(pid), time.perf_counter()
+        drive(subject.update_requests, update)
+        apply_wall = time.perf_counter() - started
+        apply_cpu = cpu_seconds(pid) - cpu_before
+        puts = sum(1 for r in logged(emulator) if r.method == "PUT")
+        if puts != len(subject.update_requests):
+            raise RuntimeError(f"{subject.name}: {puts} PUTs for {len(subject.update_requests)}")
+    finally:
+        emulator.latency = 0.0
+        emulator.clear_log()
+        plugin.stop()
+    m = len(subject.update_requests)
+    return Run(
+        preview_wall_us=preview_wall / n * 1e6,
+        preview_cpu_us=preview_cpu / n * 1e6,
+        apply_s=apply_wall,
+        apply_cpu_ms=apply_cpu / m * 1e3,
+        peak_rss_kib=rss,
+    )
+
+
+# ---- report -------------------------------------------------------------------------------------
+def per_resource(counter: Counter[str], n: int) -> str:
+    if not counter:
+        return "0"
+    parts = []
+    for method, total in sorted(counter.items(), key=lambda item: (item[0] != "PUT", item[0])):
+        share = total / n
+        parts.append(f"{share:g} {method}" if share != int(share) else f"{int(share)} {method}")
+    return " + ".join(parts)
+
+
+def http_cell(subject: Subject, n: int) -> str:
+    phases = ("preview", "unchanged up", "one-field change", "refresh")
+    return " / ".join(per_resource(subject.http[phase], n) for phase in phases)
+
+
+def ratios(tops: Iterable[float], bottoms: Iterable[float]) -> list[float]:
+    """Per-run ratios; a run whose denominator is 0 (CPU below one clock tick) is left out."""
+    return [top / bottom for top, bottom in zip(tops, bottoms, strict=True) if bottom > 0]
+
+
+def spread(values: Sequence[float], unit: str = "x") -> str:
+    if not values:
+        return "n/a (too short to measure)"
+    median = statistics.median(values)
+    if len(values) == 1:
+        return f"{median:.2f}{unit}"
+    return f"{median:.2f}{unit} (min {min(values):.2f}, max {max(values):.2f})"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "**FAIL**"
+
+
+def machine(load_before: float) -> list[str]:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return [
+        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {platform.machine()}, {cpu}, {os.cpu_count()} cores, {platform.system()}",
+        f"- Python {platform.python_version()}, pulumi SDK {metadata.version('pulumi')}, "
+        f"grpcio {metadata.version('grpcio')}, dill {metadata.version('dill')}",
+        f"- load average (1 min) when the run started: {load_before:.2f} "
+        "(other work on the machine, competing with the benchmark for the cores)",
+    ]
+
+
+def table(
+    ours: Subject, base: Subject, runs: dict[str, list[Run]], args: argparse.Namespace
+) -> list[str]:
+    n, m, latency = args.domains, args.apply_domains, args.latency
+    mine, theirs = runs[ours.name], runs[base.name]
+    med = statistics.median
+    rows = ["| figure | ours | baseline | ratio / target | result |", "|---|---|---|---|---|"]
+
+    def row(*cells: str) -> None:
+        rows.append("| " + " | ".join(cells) + " |")
+
+    def state(subject: Subject) -> str:
+        return f"{len(subject.provider):,} B, {'encrypted' if subject.secret else 'plain'}"
+
+    ratio = len(ours.provider) / len(base.provider)
+    row(
+        ROW_STATE,
+        state(ours),
+        state(base),
+        f"{ratio:.3f}x; target ours <= {STATE_LIMIT} B, plain",
+        verdict(len(ours.provider) <= STATE_LIMIT and not ours.secret),
+    )
+
+    def preview(runs_: list[Run]) -> str:
+        cpu = med(r.preview_cpu_us for r in runs_)
+        wall = med(r.preview_wall_us for r in runs_)
+        return f"{cpu:,.0f} µs plugin CPU, {wall:,.0f} µs wall"
+
+    walls = ratios((r.preview_wall_us for r in mine), (r.preview_wall_us for r in theirs))
+    cpus = ratios((r.preview_cpu_us for r in mine), (r.preview_cpu_us for r in theirs))
+    row(
+        f"{ROW_PREVIEW}, {n:,} domains",
+        preview(mine),
+        preview(theirs),
+        f"plugin CPU {spread(cpus)}, wall {spread(walls)}; target plugin CPU <= {PREVIEW_LIMIT}x",
+        verdict(med(cpus) <= PREVIEW_LIMIT) if cpus else "n/a",
+    )
+    row(
+        ROW_HTTP,
+        http_cell(ours, n),
+        http_cell(base, n),
+        f"floor {HTTP_FLOOR}",
+        verdict(http_cell(ours, n) == HTTP_FLOOR),
+    )
+
+    floor = m * latency / CONCURRENCY
+    ours_apply = [r.apply_s / floor for r in mine]
+    base_apply = [r.apply_s / floor for r in theirs]
+
+    def apply(runs_: list[Run], ratios: list[float]) -> str:
+        seconds, cpu = med(r.apply_s for r in runs_), med(r.apply_cpu_ms for r in runs_)
+        return f"{seconds:.2f} s = {spread(ratios)} floor; plugin CPU {cpu:.2f} ms per Update"
+
+    row(
+        f"{ROW_APPLY}, {m:,} domains at {latency * 1000:g} ms",
+        apply(mine, ours_apply),
+        apply(theirs, base_apply),
+        f"floor {floor:.2f} s (N x latency / {CONCURRENCY}); target ours <= {APPLY_LIMIT}x floor",
+        verdict(med(ours_apply) <= APPLY_LIMIT),
+    )
+    memory = ratios((r.peak_rss_kib for r in mine), (r.peak_rss_kib for r in theirs))
+
+    def rss(runs_: list[Run]) -> str:
+        return f"{med(r.peak_rss_kib for r in runs_) / 1024:.1f} MiB"
+
+    row(f"{ROW_MEMORY}, {n:,} domains", rss(mine), rss(theirs), spread(memory), "report only")
+    return rows
+
+
+def notes(ours: Subject, base: Subject) -> list[str]:
+    return [
+        f"- one-field change, mean PUT body: ours {ours.put_body_bytes:,.0f} B, "
+        f"baseline {base.put_body_bytes:,.0f} B (the whole bag, password included).",
+        "- preview µs are per resource. Plugin CPU (user+system time of the plugin process over "
+        "the pass) is the cost the target applies to: the plugin is the GIL-bound bottleneck of a "
+        "preview, and its CPU time counts the work done, not time spent waiting for a core another "
+        "process holds. Wall is the elapsed time of the pass with 4 client threads, per domain.",
+        "- ratios are medians over the runs of per-run ratios (ours / baseline, or apply / floor).",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--domains", type=int, default=1000, help="stack size (default 1000)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs (default 5)")
+    parser.add_argument(
+        "--apply-domains", type=int, default=500, help="domains changed in the apply pass"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.025, help="emulator latency in seconds (0.025)"
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.apply_domains <= args.domains or args.runs < 1 or args.latency <= 0:
+        parser.error("need 1 <= --apply-domains <= --domains, --runs >= 1, --latency > 0")
+
+    n, m = args.domains, args.apply_domains
+    load_before = os.getloadavg()[0]
+    emulator = Emulator(token=TOKEN, domains=[domain_code(i) for i in range(n)])
+    url = emulator.start()
+    try:
+        ours, base = both = subjects(url)
+        for subject in both:
+            print(f"preparing {subject.name}: {n:,} creates, HTTP phases", file=sys.stderr)
+            prepare(subject, emulator, n, m)
+        runs: dict[str, list[Run]] = {s.name: [] for s in both}
+        for r in range(args.runs):
+            order = both if r % 2 == 0 else both[::-1]  # alternate who goes first
+            for subject in order:
+                print(f"run {r + 1}/{args.runs}: {subject.name}", file=sys.stderr, flush=True)
+                runs[subject.name].append(run_once(subject, emulator, args.latency))
+    finally:
+        emulator.stop()
+
+    lines = [
+        "## Results",
+        "",
+        *machine(load_before),
+        f"- parameters: --domains {n} --apply-domains {m} --latency {args.latency:g} "
+        f"--runs {args.runs}; {CONCURRENCY} concurrent calls",
+        "",
+        *table(ours, base, runs, args),
+        "",
+        *notes(ours, base),
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
