@@ -51,11 +51,8 @@ def plugin(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "qboxmail:endpoint": emulator.url,
         "qboxmail:maxRetrySeconds": "5",
     }
-    proc = start_plugin(tmp_path_factory.mktemp("plugin"), config)
-    try:
+    with start_plugin(tmp_path_factory.mktemp("plugin"), config) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture

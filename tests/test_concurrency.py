@@ -69,11 +69,8 @@ def gated() -> Iterator[GatedEmulator]:
 @pytest.fixture(scope="module")
 def busy(gated: GatedEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
     config = {"qboxmail:apiToken": TOKEN, "qboxmail:endpoint": gated.url}
-    proc = start_plugin(tmp_path_factory.mktemp("concurrency"), config)
-    try:
+    with start_plugin(tmp_path_factory.mktemp("concurrency"), config) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 def code_of(i: int) -> str:

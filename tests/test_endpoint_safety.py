@@ -255,12 +255,8 @@ def test_a_plugin_configured_with_plain_http_to_a_remote_host_fails_its_first_ca
     tmp_path: Path,
 ) -> None:
     config = {"qboxmail:apiToken": TOKEN, "qboxmail:endpoint": "http://10.0.0.1"}
-    plugin = start_plugin(tmp_path, config)
-    try:
-        with pytest.raises(PluginError) as failure:
-            plugin.check({}, {"domain_code": CODE})
-    finally:
-        plugin.stop()
+    with start_plugin(tmp_path, config) as plugin, pytest.raises(PluginError) as failure:
+        plugin.check({}, {"domain_code": CODE})
     assert failure.value.last_line == (
         f"pulumi_qboxmail.errors.ConfigurationError: {PREFIX}plain http is allowed only to "
         "loopback hosts; use https://10.0.0.1"

@@ -174,30 +174,23 @@ def _plugin(emu: FaultyEmulator, tmp: Path, **config: str) -> Plugin:
 
 @pytest.fixture(scope="module")
 def patient(emu: FaultyEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
-    proc = _plugin(emu, tmp_path_factory.mktemp("patient"), maxAttempts="4")
-    try:
+    with _plugin(emu, tmp_path_factory.mktemp("patient"), maxAttempts="4") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture(scope="module")
 def brief(emu: FaultyEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
-    proc = _plugin(emu, tmp_path_factory.mktemp("brief"), maxAttempts="2")
-    try:
+    with _plugin(emu, tmp_path_factory.mktemp("brief"), maxAttempts="2") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture(scope="module")
 def budgeted(emu: FaultyEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
     """Only the time budget can stop this one: 50 attempts, 3 seconds."""
-    proc = _plugin(emu, tmp_path_factory.mktemp("budgeted"), maxAttempts="50", maxRetrySeconds="3")
-    try:
+    with _plugin(
+        emu, tmp_path_factory.mktemp("budgeted"), maxAttempts="50", maxRetrySeconds="3"
+    ) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture

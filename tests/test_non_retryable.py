@@ -26,11 +26,8 @@ OPS = ("create", "update", "read")
 @pytest.fixture(scope="module")
 def wrong_token(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
     config = {"qboxmail:apiToken": WRONG_TOKEN, "qboxmail:endpoint": emulator.url}
-    proc = start_plugin(tmp_path_factory.mktemp("wrong-token"), config)
-    try:
+    with start_plugin(tmp_path_factory.mktemp("wrong-token"), config) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @dataclass

@@ -116,14 +116,11 @@ def test_request_body_table(
 
 
 def test_missing_token_fails_the_first_request_with_how_to_set_it(tmp_path: Path) -> None:
-    plugin = start_plugin(tmp_path, {}, env=clean_env())
-    try:
+    with start_plugin(tmp_path, {}, env=clean_env()) as plugin:
         checked, failures = plugin.check({}, {"domain_code": "D123456789", "chat": True})
         assert failures == []
         with pytest.raises(PluginError) as failure:
             plugin.create(checked)
-    finally:
-        plugin.stop()
     assert failure.value.last_line == (
         "pulumi_qboxmail.errors.ConfigurationError: qboxmail configuration qboxmail:apiToken: "
         "is not set; run `pulumi config set --secret qboxmail:apiToken <token>` or set "
@@ -133,12 +130,9 @@ def test_missing_token_fails_the_first_request_with_how_to_set_it(tmp_path: Path
 
 def test_environment_token_reaches_the_plugin(tmp_path: Path, emulator: Any, code: str) -> None:
     env = clean_env(QBOXMAIL_API_TOKEN=TOKEN, QBOXMAIL_ENDPOINT=emulator.url)
-    plugin = start_plugin(tmp_path, {}, env=env)
-    try:
+    with start_plugin(tmp_path, {}, env=env) as plugin:
         checked, _ = plugin.check({}, {"domain_code": code, "chat": True})
         assert plugin.create(checked) == (code, {"domain_code": code, "chat": True})
-    finally:
-        plugin.stop()
     assert [(r.method, r.token, r.body) for r in emulator.requests] == [
         ("PUT", "***", {"chat": True})
     ]
