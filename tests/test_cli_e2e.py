@@ -32,6 +32,8 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "examples" / "quickstart"
+FLEET = ROOT / "examples" / "fleet"
+FLEET_CODES = ["D100000001", "D100000002", "D100000003", "D100000004"]
 TYPE = "pulumi-python:dynamic/qboxmail:DomainSettings"
 CODE = "D123456789"
 STACK = "e2e"
@@ -44,7 +46,6 @@ CREATE_BODY: dict[str, Any] = {
     "password_expiration": 6,
     "force_otp": True,
     "webmail_language": "en",
-    "webmail_time_format": "24h",
     "webmail_timezone": "Europe/Rome",
     "postmaster_password": PASSWORD,
     "postmaster_password_confirmation": PASSWORD,
@@ -97,10 +98,10 @@ class Cli:
         return text, resource
 
 
-def copy_quickstart(target: Path) -> Path:
-    """The quickstart in `target`, its Pulumi.yaml pointed at this interpreter's environment."""
+def copy_example(example: Path, target: Path) -> Path:
+    """An example in `target`, its Pulumi.yaml pointed at this interpreter's environment."""
     shutil.copytree(
-        QUICKSTART, target, ignore=shutil.ignore_patterns("venv", "__pycache__", "Pulumi.*.yaml")
+        example, target, ignore=shutil.ignore_patterns("venv", "__pycache__", "Pulumi.*.yaml")
     )
     project = yaml.safe_load((target / "Pulumi.yaml").read_text(encoding="utf-8"))
     options = project["runtime"]["options"]
@@ -125,7 +126,7 @@ def puts(emulator: Emulator) -> list[tuple[str, Any]]:
 
 
 def test_quickstart_lifecycle_through_the_real_cli(emulator: Emulator, tmp_path: Path) -> None:
-    cli = Cli(copy_quickstart(tmp_path / "project"), tmp_path)
+    cli = Cli(copy_example(QUICKSTART, tmp_path / "project"), tmp_path)
     cli("stack", "init", STACK)
     cli("config", "set", "qboxmail:endpoint", emulator.url)
     cli("config", "set", "--secret", "qboxmail:apiToken", TOKEN)
@@ -150,9 +151,6 @@ def test_quickstart_lifecycle_through_the_real_cli(emulator: Emulator, tmp_path:
         "domain_code": CODE,
         "antispam_level": 3,
         "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
-        "force_otp": True,
-        "password_expiration": 6,
-        "webmail_language": "en",
     }
     state, resource = cli.export()
     assert resource["id"] == CODE
@@ -187,3 +185,36 @@ def test_quickstart_lifecycle_through_the_real_cli(emulator: Emulator, tmp_path:
     # The whole run made exactly one change to the domain: the create.
     assert puts(emulator) == [(f"/api/domains/{CODE}", CREATE_BODY)]
     assert {r.method for r in emulator.requests} <= {"GET", "PUT"}
+
+
+def test_fleet_applies_one_policy_to_every_domain_and_rejects_a_typo_at_preview(
+    tmp_path: Path,
+) -> None:
+    server = Emulator(token=TOKEN, domains=FLEET_CODES)
+    with server as url:
+        project = copy_example(FLEET, tmp_path / "fleet")
+        cli = Cli(project, tmp_path)
+        cli("stack", "init", STACK)
+        cli("config", "set", "qboxmail:endpoint", url)
+        cli("config", "set", "--secret", "qboxmail:apiToken", TOKEN)
+
+        cli("preview")
+        assert server.requests == []
+        cli("up", "--yes")
+        bodies = dict(puts(server))
+        assert sorted(bodies) == [f"/api/domains/{code}" for code in FLEET_CODES]
+        assert bodies["/api/domains/D100000003"]["antispam_level"] == 3
+        assert bodies["/api/domains/D100000001"]["antispam_level"] == 2
+        cli("preview", "--expect-no-changes")
+
+        fleet = yaml.safe_load((project / "fleet.yaml").read_text(encoding="utf-8"))
+        fleet["domains"][1]["overrides"]["antispam_level"] = 7
+        (project / "bad.yaml").write_text(yaml.safe_dump(fleet), encoding="utf-8")
+        cli("config", "set", "fleetFile", "bad.yaml")
+        before = len(server.requests)
+        failed = cli("preview", ok=False)
+        assert failed.returncode != 0
+        assert "example.it (D100000002): antispam_level: must be one of" in (
+            failed.stdout + failed.stderr
+        )
+        assert len(server.requests) == before
