@@ -31,7 +31,11 @@ def run(*cmd: str | Path) -> None:
 def setup() -> None:
     if not PY.exists():
         venv.create(VENV, with_pip=True)
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]")
+    # A regular (not editable) install, rebuilt on every run: the tests and the plugin process
+    # then use the package exactly as users get it, and the Pulumi CLI finds its
+    # pulumi-plugin.json in site-packages (an editable install hides it, and Pulumi would then
+    # try to download a "qboxmail" resource plugin that does not exist).
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev]")
 
 
 def test(args: list[str]) -> None:
