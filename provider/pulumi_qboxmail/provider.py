@@ -74,8 +74,8 @@ def _positive(option: Option, raw: str | None, kind: type[float] | type[int]) ->
     return value
 
 
-def build_client(config: Any, environ: Mapping[str, str]) -> tuple[str, QboxClient | None]:
-    """The endpoint and, when a token is set, a client; raises ConfigurationError on bad values."""
+def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
+    """A client, or None when no token is set; ConfigurationError on any bad value."""
     token, endpoint, connect, read, attempts, budget = (
         option.lookup(config, environ) for option in OPTIONS
     )
@@ -87,15 +87,10 @@ def build_client(config: Any, environ: Mapping[str, str]) -> tuple[str, QboxClie
         max_elapsed=_positive(OPTIONS[5], budget, float),
     )
     if not token:
-        return endpoint, None
-    client = QboxClient(
-        token,
-        endpoint,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retry=policy,
+        return None
+    return QboxClient(
+        token, endpoint, connect_timeout=connect_timeout, read_timeout=read_timeout, retry=policy
     )
-    return endpoint, client
 
 
 def _is_unknown(value: Any) -> bool:
@@ -119,7 +114,7 @@ def _known_settings(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def request_body(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
-    """The PUT body that takes the domain from `old` (None on create) to `new`, both canonical.
+    """The PUT body that takes the domain from `old` (as stored; None on create) to canonical `new`.
 
     Settings go only when they changed; the password with its derived confirmation only when it
     changed; force_new_password only when it turns true; an apply-to-all flag only while true
@@ -162,14 +157,14 @@ class QboxDomainSettingsProvider(ResourceProvider):
         del state
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._endpoint, self._client = build_client(req.config, os.environ)
+        self._client = build_client(req.config, os.environ)
 
     def _api(self) -> QboxClient:
         if not hasattr(self, "_client"):
             # Never configured (direct use outside the plugin): fall back to the environment.
             with _CONFIGURE_LOCK:
                 if not hasattr(self, "_client"):
-                    self._endpoint, self._client = build_client(None, os.environ)
+                    self._client = build_client(None, os.environ)
         if self._client is None:
             raise ConfigurationError(
                 "qboxmail:apiToken",
