@@ -10,6 +10,7 @@ python3 dev.py docs    # regenerate README.md's field table from the schema
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -30,7 +31,11 @@ def run(*cmd: str | Path) -> None:
 
 def setup() -> None:
     if not PY.exists():
-        venv.create(VENV, with_pip=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except subprocess.CalledProcessError:
+            shutil.rmtree(VENV, ignore_errors=True)
+            sys.exit("dev.py: could not create .venv; on Debian/Ubuntu: apt install python3-venv")
     # A regular (not editable) install, rebuilt on every run: the tests and the plugin process
     # then use the package exactly as users get it, and the Pulumi CLI finds its
     # pulumi-plugin.json in site-packages (an editable install hides it, and Pulumi would then
