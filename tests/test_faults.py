@@ -17,7 +17,6 @@ import copy
 import itertools
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
@@ -28,7 +27,7 @@ import pytest
 
 from conftest import TOKEN, start_plugin
 from plugin import Diff, Plugin, PluginError
-from pulumi_qboxmail.emulator import Emulator, RecordedRequest
+from pulumi_qboxmail.emulator import Emulator
 
 READ_TIMEOUT = 0.5
 SLOW = 1.0  # seconds a slow answer takes: twice the read timeout
@@ -42,79 +41,35 @@ BACKOFF_FLOOR = 0.25  # the first retry waits at least base_delay / 2 without a 
 _codes = itertools.count(500000001)
 
 
-class FaultyEmulator(Emulator):
-    """The emulator with what these tests need beyond its public fault injection.
-
-    - `slow_next(count, seconds)`: the next `count` requests are answered (normally) only after
-      `seconds`. Unlike `latency`, it is exactly per request: no thread has to reset it in time.
-    - `arrivals`: the wall-clock time at which each logged request arrived.
-    - `clear_faults()`: forget queued faults, so an endless fault never outlives its test.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.arrivals: list[float] = []
-        self._slow: deque[float] = deque()
-
-    def slow_next(self, count: int, seconds: float) -> None:
-        with self.lock:
-            self._slow.extend([seconds] * count)
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self._faults.clear()
-            self._slow.clear()
-
-    def clear_log(self) -> None:
-        with self.lock:
-            self.requests.clear()
-            self.arrivals.clear()
-
-    def _record(self, request: RecordedRequest) -> None:
-        with self.lock:
-            self.requests.append(request)
-            self.arrivals.append(time.time())
-
-    def _next_fault(self) -> Any:
-        # Take this request's fault before waiting: a late answer must never take the fault a
-        # later test queued.
-        with self.lock:
-            delay = self._slow.popleft() if self._slow else 0.0
-        fault = super()._next_fault()
-        if delay:
-            time.sleep(delay)
-        return fault
-
-
 @dataclass(frozen=True)
 class Fault:
     """One kind of fault: how to inject it `count` times, what it waits, what a user reads."""
 
     name: str
-    inject: Callable[[FaultyEmulator, int], float | None]  # -> earliest wall time of a retry
+    inject: Callable[[Emulator, int], float | None]  # -> earliest wall time of a retry
     min_gap: float  # seconds the retry waits at least after the faulty request arrived
     error: str  # "<exception>: <summary> (<status>)" or the transport reason
     lands_late: bool = False  # the request is processed after the client gave up on it
 
 
 def _fail(status: int, headers: dict[str, str] | None = None) -> Callable[..., None]:
-    def inject(emu: FaultyEmulator, count: int) -> None:
+    def inject(emu: Emulator, count: int) -> None:
         emu.fail_next(count, status, headers)
 
     return inject
 
 
-def _http_date(emu: FaultyEmulator, count: int) -> float:
+def _http_date(emu: Emulator, count: int) -> float:
     date = formatdate(time.time() + 2, usegmt=True)  # whole seconds: 1 to 2 s ahead
     emu.fail_next(count, 429, {"Retry-After": date})
     return parsedate_to_datetime(date).timestamp()
 
 
-def _drop(emu: FaultyEmulator, count: int) -> None:
+def _drop(emu: Emulator, count: int) -> None:
     emu.drop_next(count)
 
 
-def _slow(emu: FaultyEmulator, count: int) -> None:
+def _slow(emu: Emulator, count: int) -> None:
     emu.slow_next(count, SLOW)
 
 
@@ -161,31 +116,31 @@ def expected_line(fault: Fault, code: str, endpoint: str, attempts: str) -> str:
 
 # ---- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def emu() -> Iterator[FaultyEmulator]:
-    emulator = FaultyEmulator(token=TOKEN)
+def emu() -> Iterator[Emulator]:
+    emulator = Emulator(token=TOKEN)
     with emulator:
         yield emulator
 
 
-def _plugin(emu: FaultyEmulator, tmp: Path, **config: str) -> Plugin:
+def _plugin(emu: Emulator, tmp: Path, **config: str) -> Plugin:
     settings = {"qboxmail:apiToken": TOKEN, "qboxmail:endpoint": emu.url, **BOUNDS}
     return start_plugin(tmp, {**settings, **{f"qboxmail:{k}": v for k, v in config.items()}})
 
 
 @pytest.fixture(scope="module")
-def patient(emu: FaultyEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
+def patient(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
     with _plugin(emu, tmp_path_factory.mktemp("patient"), maxAttempts="4") as proc:
         yield proc
 
 
 @pytest.fixture(scope="module")
-def brief(emu: FaultyEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
+def brief(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
     with _plugin(emu, tmp_path_factory.mktemp("brief"), maxAttempts="2") as proc:
         yield proc
 
 
 @pytest.fixture(scope="module")
-def budgeted(emu: FaultyEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
+def budgeted(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
     """Only the time budget can stop this one: 50 attempts, 3 seconds."""
     with _plugin(
         emu, tmp_path_factory.mktemp("budgeted"), maxAttempts="50", maxRetrySeconds="3"
@@ -194,7 +149,7 @@ def budgeted(emu: FaultyEmulator, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture
-def domain(emu: FaultyEmulator) -> Iterator[str]:
+def domain(emu: Emulator) -> Iterator[str]:
     code = f"D{next(_codes)}"
     emu.add_domain(code)
     emu.clear_log()
@@ -219,7 +174,7 @@ class Call:
     retry_diff: Callable[[], Diff] | None = None  # update: the diff of the next `pulumi up`
 
 
-def prepare(op: str, plugin: Plugin, emu: FaultyEmulator, code: str) -> Call:
+def prepare(op: str, plugin: Plugin, emu: Emulator, code: str) -> Call:
     inputs = {"domain_code": code, **SETTINGS}
     checked, failures = plugin.check({}, inputs)
     assert failures == []
@@ -252,15 +207,15 @@ def prepare(op: str, plugin: Plugin, emu: FaultyEmulator, code: str) -> Call:
     )
 
 
-def calls(emu: FaultyEmulator) -> list[tuple[str, str, Any]]:
+def calls(emu: Emulator) -> list[tuple[str, str, Any]]:
     return [(r.method, r.path, r.body) for r in emu.requests]
 
 
-def live(emu: FaultyEmulator, code: str) -> dict[str, Any]:
+def live(emu: Emulator, code: str) -> dict[str, Any]:
     return {k: emu.domains[code][k] for k in SETTINGS}
 
 
-def wait_for_late_answers(emu: FaultyEmulator, code: str, state: dict[str, Any]) -> None:
+def wait_for_late_answers(emu: Emulator, code: str, state: dict[str, Any]) -> None:
     """A slow request the client gave up on is still processed: wait for it, bounded."""
     deadline = time.monotonic() + SLOW + 5.0
     while live(emu, code) != state and time.monotonic() < deadline:
@@ -270,15 +225,15 @@ def wait_for_late_answers(emu: FaultyEmulator, code: str, state: dict[str, Any])
 # ---- the matrix --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("op", "fault"), ROWS)
 def test_one_fault_is_retried_and_the_call_succeeds(
-    patient: Plugin, emu: FaultyEmulator, domain: str, op: str, fault: Fault
+    patient: Plugin, emu: Emulator, domain: str, op: str, fault: Fault
 ) -> None:
     call = prepare(op, patient, emu, domain)
     not_before = fault.inject(emu, 1)
     assert call.run() == call.result
     assert calls(emu) == [call.request, call.request]
-    assert emu.arrivals[1] - emu.arrivals[0] >= fault.min_gap
+    assert emu.requests[1].at - emu.requests[0].at >= fault.min_gap
     if not_before is not None:  # an HTTP-date Retry-After: not a moment before that date
-        assert emu.arrivals[1] >= not_before
+        assert emu.requests[1].at >= not_before
     if fault.lands_late:
         wait_for_late_answers(emu, domain, call.state)
     assert live(emu, domain) == call.state
@@ -286,7 +241,7 @@ def test_one_fault_is_retried_and_the_call_succeeds(
 
 @pytest.mark.parametrize(("op", "fault"), ROWS)
 def test_a_fault_that_outlasts_the_attempts_fails_with_one_clear_line(
-    brief: Plugin, emu: FaultyEmulator, domain: str, op: str, fault: Fault
+    brief: Plugin, emu: Emulator, domain: str, op: str, fault: Fault
 ) -> None:
     call = prepare(op, brief, emu, domain)
     before = copy.deepcopy(emu.domains[domain])
@@ -299,7 +254,7 @@ def test_a_fault_that_outlasts_the_attempts_fails_with_one_clear_line(
     assert match, failure.value.last_line
     assert float(match[1]) <= wall + 0.05  # shown rounded to 0.1 s
     assert calls(emu) == [call.request, call.request]
-    assert emu.arrivals[1] - emu.arrivals[0] >= fault.min_gap
+    assert emu.requests[1].at - emu.requests[0].at >= fault.min_gap
     if call.retry_diff is not None:  # the next `pulumi up` still sees the change to make
         assert call.retry_diff() == Diff("some", [], False)
     if fault.lands_late and op != "read":
@@ -313,7 +268,7 @@ def test_a_fault_that_outlasts_the_attempts_fails_with_one_clear_line(
 
 @pytest.mark.parametrize("op", OPS)
 def test_retry_after_beyond_the_time_budget_gives_up_at_once_without_waiting(
-    patient: Plugin, emu: FaultyEmulator, domain: str, op: str
+    patient: Plugin, emu: Emulator, domain: str, op: str
 ) -> None:
     call = prepare(op, patient, emu, domain)
     before = copy.deepcopy(emu.domains[domain])
@@ -335,7 +290,7 @@ SERVICE_UNAVAILABLE = next(fault for fault in FAULTS if fault.name == "503")
 
 
 def test_endless_503_gives_up_after_max_attempts(
-    patient: Plugin, emu: FaultyEmulator, domain: str
+    patient: Plugin, emu: Emulator, domain: str
 ) -> None:
     call = prepare("update", patient, emu, domain)
     before = copy.deepcopy(emu.domains[domain])
@@ -354,7 +309,7 @@ def test_endless_503_gives_up_after_max_attempts(
 
 
 def test_endless_503_gives_up_within_max_retry_seconds(
-    budgeted: Plugin, emu: FaultyEmulator, domain: str
+    budgeted: Plugin, emu: Emulator, domain: str
 ) -> None:
     call = prepare("update", budgeted, emu, domain)
     before = copy.deepcopy(emu.domains[domain])

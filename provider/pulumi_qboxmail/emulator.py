@@ -210,6 +210,8 @@ class RecordedRequest:
     path: str
     body: Any
     token: str
+    at: float = field(default=0.0, compare=False)
+    """Wall-clock arrival time (time.time()), to measure the gaps between retries."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ class Emulator:
         self.requests: list[RecordedRequest] = []
         self.latency = 0.0
         self.lock = threading.Lock()
+        self._slow: deque[float] = deque()
         self._faults: deque[_Fault] = deque()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -263,6 +266,11 @@ class Emulator:
         with self.lock:
             self._faults.extend([fault] * count)
 
+    def slow_next(self, count: int, seconds: float) -> None:
+        """Answer the next `count` API requests only after `seconds` more (exactly per request)."""
+        with self.lock:
+            self._slow.extend([seconds] * count)
+
     def drop_next(self, count: int) -> None:
         """Close the connection of the next `count` API requests without answering."""
         with self.lock:
@@ -277,6 +285,7 @@ class Emulator:
         """Forget queued faults and drops and stop adding latency."""
         with self.lock:
             self._faults.clear()
+            self._slow.clear()
             self.latency = 0.0
 
     def start(self) -> str:
@@ -326,11 +335,14 @@ class Emulator:
             self.requests.append(request)
 
     def _next_fault(self) -> _Fault | None:
-        """Wait the latency, then pop the fault queued for this API request, if any."""
-        if self.latency > 0:
-            time.sleep(self.latency)
+        """Pop this request's queued fault and slowness, then wait the latency and slowness."""
+        # Taken before waiting, so a late answer never takes what a later caller queued.
         with self.lock:
-            return self._faults.popleft() if self._faults else None
+            fault = self._faults.popleft() if self._faults else None
+            slow = self._slow.popleft() if self._slow else 0.0
+        if self.latency + slow > 0:
+            time.sleep(self.latency + slow)
+        return fault
 
     def _answer(self, method: str, path: str, token: str | None, raw: bytes) -> tuple[int, Any]:
         """Status and JSON body (None for no body) for an API request."""
@@ -428,7 +440,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length > 0 else b""
         token = self.headers.get("X-Api-Token")
         path = urlsplit(self.path).path
-        request = RecordedRequest(self.command, self.path, _parse(raw), emulator._mask(token))
+        request = RecordedRequest(
+            self.command, self.path, _parse(raw), emulator._mask(token), time.time()
+        )
         emulator._record(request)
         if not (path == "/api" or path.startswith("/api/")):
             return self._send(404, _error(404))
