@@ -78,10 +78,8 @@ def _whole_number(value: Any, rule: str) -> int:
     # Pulumi sends every number as a double, so 3.0 is the integer 3 while 2.5 is not an integer.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(rule, value)
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise _fail(rule, value)
-        return int(value)
+    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+        raise _fail(rule, value)
     return int(value)
 
 
@@ -102,12 +100,10 @@ def one_of(choices: Mapping[Any, str]) -> Rule:
 
     def check(value: Any) -> Any:
         if numeric:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise _fail(text, value)
-            if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-                raise _fail(text, value)
-            value = int(value)
-        if not isinstance(value, str | int) or isinstance(value, bool) or value not in choices:
+            value = _whole_number(value, text)
+        elif not isinstance(value, str):
+            raise _fail(text, value)
+        if value not in choices:
             raise _fail(text, value)
         return value
 
