@@ -127,9 +127,10 @@ def test_changing_domain_code_replaces_the_resource(
     assert plugin.diff(code, outs, news) == Diff("some", ["domain_code"], False)
 
 
-def test_preview_leaves_unknown_values_alone_and_treats_them_as_changes(
+def test_preview_leaves_unknown_values_alone_and_an_unknown_domain_code_replaces(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:
+    # Apply replaces whenever the code changes, so preview must not promise a mere update.
     _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
     emulator.clear_log()
     inputs = {**SETTINGS, "domain_code": UNKNOWN, "allow_nets": ["10.0.0.1", UNKNOWN]}
@@ -137,7 +138,7 @@ def test_preview_leaves_unknown_values_alone_and_treats_them_as_changes(
     assert failures == []
     assert checked["domain_code"] == UNKNOWN
     assert checked["allow_nets"] == ["10.0.0.1", UNKNOWN]
-    assert plugin.diff(code, outs, checked) == CHANGE
+    assert plugin.diff(code, outs, checked) == Diff("some", ["domain_code"], False)
     assert emulator.requests == []
 
 

@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
+from pulumi.output import Unknown
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError
 from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError, core_schema
 
@@ -247,6 +248,8 @@ def networks() -> Rule:
         problems: list[str] = []
         parsed: dict[tuple[int, int, int], str] = {}
         for index, item in enumerate(value):
+            if isinstance(item, Unknown):
+                continue  # known only at apply time; checked then
             found = _network(item) if isinstance(item, str) else "must be a string"
             if isinstance(found, str):
                 problems.append(f"item {index} ({_show(item)}) {found}")
@@ -510,7 +513,7 @@ RULES: dict[str, Rule] = {
 }
 
 
-def _unknown_field(name: str) -> FieldError:
+def unknown_field(name: str) -> FieldError:
     close = difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else ""
     return FieldError(name, f"is not a QboxDomainSettings input{hint}")
@@ -519,7 +522,7 @@ def _unknown_field(name: str) -> FieldError:
 def _field_error(error: ErrorDetails) -> FieldError:
     name = str(error["loc"][0])
     if error["type"] == "extra_forbidden":
-        return _unknown_field(name)
+        return unknown_field(name)
     if error["type"] == "missing":
         return FieldError(name, "is required")
     return FieldError(name, str((error.get("ctx") or {}).get("rule", error["msg"])))
@@ -583,3 +586,14 @@ def field_table(names: Iterable[str] = FIELDS) -> str:
         cells = (f"`{name}`", rule.type_name, rule.text, info.description or "")
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows) + "\n"
+
+
+def pulumi_name(name: str) -> str:
+    """The Pulumi schema name of an API name: lowerCamelCase (`max_email_accounts_25gb` ->
+    `maxEmailAccounts25gb`)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+PULUMI_NAMES: dict[str, str] = {name: pulumi_name(name) for name in FIELDS}
+"""Every input's Pulumi schema name, one to one with the API's names."""

@@ -1,0 +1,130 @@
+"""The provider's own settings (token, endpoint, timeouts, retry bounds), for both faces."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .client import DEFAULT_ENDPOINT, QboxClient, RetryPolicy, check_endpoint
+from .errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Option:
+    """One provider setting: its stack config key, environment fallback, default and meaning."""
+
+    key: str
+    env: str
+    default: str | None
+    type_name: str
+    description: str
+    secret: bool = False
+
+    def lookup(self, config: Any, environ: Mapping[str, str]) -> str | None:
+        # `config` is anything with get("qboxmail:<key>"): a dict, or the dynamic SDK's Config.
+        value = config.get(f"qboxmail:{self.key}") if config is not None else None
+        if value in (None, ""):
+            value = environ.get(self.env) or self.default
+        return None if value is None else str(value)
+
+
+OPTIONS = (
+    Option(
+        "apiToken",
+        "QBOXMAIL_API_TOKEN",
+        None,
+        "string",
+        "Qboxmail API token, sent as X-Api-Token; needed for create, update, refresh and import.",
+        secret=True,
+    ),
+    Option(
+        "endpoint",
+        "QBOXMAIL_ENDPOINT",
+        DEFAULT_ENDPOINT,
+        "string",
+        "Base URL of the API; plain http only to loopback hosts.",
+    ),
+    Option("connectTimeout", "QBOXMAIL_CONNECT_TIMEOUT", "10", "number", "Seconds to connect."),
+    Option(
+        "readTimeout", "QBOXMAIL_READ_TIMEOUT", "30", "number", "Seconds to wait for an answer."
+    ),
+    Option(
+        "maxAttempts",
+        "QBOXMAIL_MAX_ATTEMPTS",
+        "5",
+        "integer",
+        "Attempts per request, the first included.",
+    ),
+    Option(
+        "maxRetrySeconds",
+        "QBOXMAIL_MAX_RETRY_SECONDS",
+        "60",
+        "number",
+        "Total seconds one request may spend retrying.",
+    ),
+)
+"""Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
+
+
+def _positive(option: Option, raw: str | None, kind: type[float] | type[int]) -> Any:
+    try:
+        value = kind(raw or "")
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigurationError(
+            f"qboxmail:{option.key}", f"must be a positive number; got {raw!r}"
+        )
+    return value
+
+
+def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
+    """A client, or None when no token is set; ConfigurationError on any bad value."""
+    token, endpoint, connect, read, attempts, budget = (
+        option.lookup(config, environ) for option in OPTIONS
+    )
+    endpoint = check_endpoint(endpoint or DEFAULT_ENDPOINT)
+    connect_timeout = _positive(OPTIONS[2], connect, float)
+    read_timeout = _positive(OPTIONS[3], read, float)
+    policy = RetryPolicy(
+        max_attempts=_positive(OPTIONS[4], attempts, int),
+        max_elapsed=_positive(OPTIONS[5], budget, float),
+    )
+    if not token:
+        return None
+    return QboxClient(
+        token, endpoint, connect_timeout=connect_timeout, read_timeout=read_timeout, retry=policy
+    )
+
+
+class ApiAccess:
+    """The client a configured provider uses, and any problem with its configuration.
+
+    Building it never raises: a bad endpoint or timeout fails check (so preview is never green
+    where up would fail) and every API call, with one message, but never a delete, which needs
+    no API. A missing token fails only the calls that need it.
+    """
+
+    def __init__(self, config: Any, environ: Mapping[str, str]) -> None:
+        self._client: QboxClient | None = None
+        self._problem: ConfigurationError | None = None
+        try:
+            self._client = build_client(config, environ)
+        except ConfigurationError as exc:
+            self._problem = exc
+
+    def raise_problem(self) -> None:
+        """Raise the configuration problem, if any; a missing token is not one until used."""
+        if self._problem is not None:
+            raise ConfigurationError(self._problem.key, self._problem.problem) from None
+
+    def client(self) -> QboxClient:
+        self.raise_problem()
+        if self._client is None:
+            raise ConfigurationError(
+                "qboxmail:apiToken",
+                "is not set; run `pulumi config set --secret qboxmail:apiToken <token>` "
+                "or set QBOXMAIL_API_TOKEN",
+            )
+        return self._client
