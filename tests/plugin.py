@@ -25,6 +25,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2 as pb
 from pulumi.runtime.proto import provider_pb2_grpc
+from typing_extensions import Self
 
 UNKNOWN: str = rpc.UNKNOWN
 Props = Mapping[str, Any]
@@ -45,7 +46,7 @@ if sys.platform.startswith("linux"):
     ctypes.CDLL(None).prctl(1, signal.SIGTERM)
     if os.getppid() != int(sys.argv[1]):
         sys.exit(1)
-os.execv(sys.executable, [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"])
+os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
@@ -97,17 +98,17 @@ def _meta(urn: str) -> dict[str, Any]:
     return {"urn": urn, "type": parts[2].split("$")[-1], "name": parts[3]}
 
 
-class Plugin:
-    """One `python -m pulumi.dynamic` process. Start it from a long-lived thread: on Linux the
-    child gets SIGTERM when the starting thread exits (PR_SET_PDEATHSIG)."""
+class PluginProcess:
+    """One provider plugin process, started as the engine starts it, and a gRPC channel to it.
+    Start it from a long-lived thread: on Linux the child gets SIGTERM when the starting thread
+    exits (PR_SET_PDEATHSIG)."""
 
-    def __init__(self, *, provider: str, cwd: str | Path, env: Mapping[str, str] | None = None,
-                 python: str = sys.executable) -> None:  # fmt: skip
-        self.provider = provider
+    def __init__(self, command: list[str], *, cwd: str | Path,
+                 env: Mapping[str, str] | None = None) -> None:  # fmt: skip
+        self.command = command
         self.cwd = Path(cwd)
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("PULUMI_PROJECT", "qboxmail-test")
-        self.python = python
         self.process: subprocess.Popen[bytes] | None = None
         self.last_raw: dict[str, Any] | None = None
         self._lock = threading.Lock()
@@ -122,7 +123,7 @@ class Plugin:
         if self.process is not None:
             return
         self.process = proc = subprocess.Popen(
-            [self.python, "-c", _TIED_START, str(os.getpid())],
+            [sys.executable, "-c", _TIED_START, str(os.getpid()), *self.command],
             cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -144,7 +145,7 @@ class Plugin:
                 self._threads[-1].join(2.0)  # let stderr finish
             self.stop()
             raise RuntimeError(
-                f"dynamic provider plugin printed no port (first line {line!r}); "
+                f"provider plugin {self.command[0]} printed no port (first line {line!r}); "
                 f"stderr:\n{self.stderr_text()}"
             )
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -196,12 +197,29 @@ class Plugin:
         for thread in self._threads:
             thread.join(1.0)  # the pipes are at EOF now: collect the last output
 
-    def __enter__(self) -> Plugin:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _call(self, method: str, request: Any) -> Any:
+        if self._stub is None:
+            raise RuntimeError("plugin is not started")
+        try:
+            return getattr(self._stub, method)(request, timeout=CALL_TIMEOUT)
+        except grpc.RpcError as e:
+            raise PluginError(e.code(), e.details() or "") from None
+
+
+class Plugin(PluginProcess):
+    """The dynamic provider plugin, `python -m pulumi.dynamic`, with bags as the engine sends them."""
+
+    def __init__(self, *, provider: str, cwd: str | Path, env: Mapping[str, str] | None = None,
+                 python: str = sys.executable) -> None:  # fmt: skip
+        super().__init__([python, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"], cwd=cwd, env=env)
+        self.provider = provider
 
     # ---- wire ---------------------------------------------------------------------------------
     def _struct(self, props: Props) -> Any:  # a protobuf Struct
@@ -217,14 +235,6 @@ class Plugin:
                 self.last_raw = dict(out)
         out.pop(PROVIDER_KEY, None)
         return out
-
-    def _call(self, method: str, request: Any) -> Any:
-        if self._stub is None:
-            raise RuntimeError("plugin is not started")
-        try:
-            return getattr(self._stub, method)(request, timeout=CALL_TIMEOUT)
-        except grpc.RpcError as e:
-            raise PluginError(e.code(), e.details() or "") from None
 
     # ---- calls --------------------------------------------------------------------------------
     def configure(self, config: Mapping[str, str]) -> None:

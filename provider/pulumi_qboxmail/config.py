@@ -114,6 +114,11 @@ class ApiAccess:
         except ConfigurationError as exc:
             self._problem = exc
 
+    @property
+    def problem(self) -> ConfigurationError | None:
+        """What is wrong with the configuration, if anything; a missing token is not."""
+        return self._problem
+
     def raise_problem(self) -> None:
         """Raise the configuration problem, if any; a missing token is not one until used."""
         if self._problem is not None:

@@ -13,7 +13,7 @@ import json
 import math
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Annotated, Any
@@ -513,10 +513,13 @@ RULES: dict[str, Rule] = {
 }
 
 
-def unknown_field(name: str) -> FieldError:
-    close = difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6)
+def unknown_field(
+    name: str, names: Sequence[str] = FIELDS, resource: str = "QboxDomainSettings"
+) -> FieldError:
+    """The failure for an input `resource` does not have, suggesting the nearest of `names`."""
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else ""
-    return FieldError(name, f"is not a QboxDomainSettings input{hint}")
+    return FieldError(name, f"is not a {resource} input{hint}")
 
 
 def _field_error(error: ErrorDetails) -> FieldError:

@@ -1,0 +1,115 @@
+"""The native face's wire format, translated in one place.
+
+The engine speaks `PropertyValue`s under schema names (lowerCamelCase), with secret flags, every
+number a double, and unknowns as a sentinel string. The core speaks plain Python values under
+the API's names, with unknowns as `pulumi.output.Unknown`. Nothing else in the native face
+touches a `PropertyValue`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.output import Unknown
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime.rpc import UNKNOWN
+
+from .model import FIELDS, PULUMI_NAMES, SECRET_FIELDS, FieldError, unknown_field
+
+API_NAMES: dict[str, str] = {schema: api for api, schema in PULUMI_NAMES.items()}
+"""Schema name -> API name."""
+
+RESOURCE = "DomainSettings"
+_SNAKE = re.compile(
+    r"\b(" + "|".join(sorted((n for n in FIELDS if "_" in n), key=len, reverse=True)) + r")\b"
+)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A property map in core terms: plain values under API names, and what came with them."""
+
+    values: dict[str, Any]
+    secret: frozenset[str]
+    """API names whose value is, or holds, a secret."""
+    strangers: tuple[str, ...] = field(default=())
+    """Names the schema does not have, as the user wrote them."""
+
+
+def plain(value: PropertyValue) -> Any:
+    """A PropertyValue as a plain Python value; unknowns (at any depth) as `Unknown()`."""
+    inner = value.value
+    if isinstance(inner, Computed) or inner == UNKNOWN:
+        return Unknown()  # type: ignore[no-untyped-call]
+    if isinstance(inner, str | bool | float) or inner is None:
+        return inner
+    if isinstance(inner, Mapping):
+        return {key: plain(item) for key, item in inner.items()}
+    if isinstance(inner, Iterable):
+        return [plain(item) for item in inner]
+    return inner  # assets, archives and resource references: no field takes them
+
+
+def decode(props: Mapping[str, PropertyValue]) -> Decoded:
+    """Translate an engine property map into core terms."""
+    values: dict[str, Any] = {}
+    secret: set[str] = set()
+    strangers: list[str] = []
+    for name, value in props.items():
+        api = API_NAMES.get(name)
+        if api is None:
+            strangers.append(name)
+            continue
+        if value.value is None:
+            continue  # an explicit null is "not given", as on the dynamic face
+        values[api] = plain(value)
+        if value.contains_secret():
+            secret.add(api)
+    return Decoded(values, frozenset(secret), tuple(strangers))
+
+
+def wire(value: Any) -> PropertyValue:
+    """A plain Python value as a PropertyValue: ints as doubles, unknowns as the sentinel."""
+    if isinstance(value, Unknown):
+        return PropertyValue(UNKNOWN)
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return PropertyValue(value)
+    if isinstance(value, int):
+        return PropertyValue(float(value))
+    if isinstance(value, Mapping):
+        return PropertyValue({str(k): wire(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return PropertyValue([wire(item) for item in value])
+    raise TypeError(f"{type(value).__name__} cannot cross the wire")
+
+
+def encode(values: Mapping[str, Any], secret: Iterable[str] = ()) -> dict[str, PropertyValue]:
+    """Translate core values back to the engine: schema names, and secret where the input was.
+
+    The postmaster password is secret whatever the input said.
+    """
+    hidden = {*secret, *SECRET_FIELDS}
+    return {
+        PULUMI_NAMES[name]: wire(value).with_secret(name in hidden)
+        for name, value in values.items()
+        if name in PULUMI_NAMES
+    }
+
+
+def schema_words(text: str) -> str:
+    """A core message with every API field name it mentions in its schema name."""
+    return _SNAKE.sub(lambda match: PULUMI_NAMES[match[1]], text)
+
+
+def failure(error: FieldError) -> tuple[str, str]:
+    """A core failure as (schema property, reason in schema names)."""
+    return PULUMI_NAMES.get(error.field, error.field), schema_words(error.message)
+
+
+def stranger(name: str) -> tuple[str, str]:
+    """The failure for a property the schema does not have, with the nearest schema name."""
+    error = unknown_field(name, names=tuple(API_NAMES), resource=RESOURCE)
+    return error.field, error.message

@@ -1,0 +1,341 @@
+"""The native plugin's lifecycle, through `pulumi-resource-qboxmail` over gRPC as the engine drives it.
+
+Same meaning as the dynamic face (one core), in the native face's terms: schema names, secret
+flags on the wire, unknown sentinels, preview calls to Create and Update, detailed diffs, and
+import's Read that gets only an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from native_plugin import UNKNOWN, NativeDiff, NativePlugin, Secret, reason
+
+from conftest import TOKEN, clean_env
+from plugin import PluginError
+from pulumi_qboxmail.emulator import Emulator
+
+SETTINGS: dict[str, Any] = {
+    "antispamLevel": 3,
+    "allowNets": ["192.0.2.0/24", "2001:db8::/32"],
+    "forceOtp": True,
+    "passwordExpiration": 6,
+    "webmailTimezone": "Europe/Rome",
+}
+BODY = {
+    "antispam_level": 3,
+    "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
+    "force_otp": True,
+    "password_expiration": 6,
+    "webmail_timezone": "Europe/Rome",
+}
+NO_CHANGE = NativeDiff("none", [], {})
+
+
+def start_native(
+    tmp: Path, config: dict[str, Any], env: dict[str, str] | None = None
+) -> NativePlugin:
+    plugin = NativePlugin(cwd=tmp, env=clean_env() if env is None else env)
+    plugin.start()
+    plugin.configure(config)
+    return plugin
+
+
+@pytest.fixture(scope="module")
+def native(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativePlugin]:
+    config = {"apiToken": Secret(TOKEN), "endpoint": emulator.url, "maxRetrySeconds": "5"}
+    with start_native(tmp_path_factory.mktemp("native"), config) as plugin:
+        yield plugin
+
+
+def puts(emulator: Emulator) -> list[tuple[str, Any]]:
+    return [(r.path, r.body) for r in emulator.requests if r.method == "PUT"]
+
+
+def apply(plugin: NativePlugin, news: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    checked, failures = plugin.check({}, news)
+    assert failures == []
+    _, outs = plugin.create(checked)
+    return checked, outs
+
+
+# ---- the plugin process -----------------------------------------------------------------------
+def test_the_plugin_prints_only_its_port_and_reports_the_package_version(
+    native: NativePlugin,
+) -> None:
+    from importlib import metadata
+
+    assert native.stdout_text().strip().isdigit()
+    assert native.plugin_version() == metadata.version("pulumi-qboxmail")
+
+
+# ---- check ------------------------------------------------------------------------------------
+def test_check_reports_every_failure_at_once_in_schema_names(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    bad = {
+        "domainCode": code,
+        "antispamLevel": 5,
+        "forceOtp": "yes",
+        "antispamLvl": 1,
+        "allow_nets": ["10.0.0.0/8"],
+        "postmasterPassword": Secret("abcd1234"),
+        "postmasterPasswordConfirmation": Secret("abcd12345"),
+    }
+    _, failures = native.check({}, bad)
+    assert failures == [
+        ("antispamLvl", 'is not a DomainSettings input; did you mean "antispamLevel"?'),
+        ("allow_nets", 'is not a DomainSettings input; did you mean "allowNets"?'),
+        ("antispamLevel", "must be one of 0 (disabled), 1 (permissive), 2 (standard), 3 (aggressive); got 5"),
+        ("forceOtp", 'must be true or false; got "yes"'),
+        ("postmasterPasswordConfirmation", "must match postmasterPassword"),
+    ]  # fmt: skip
+    assert emulator.requests == []
+
+
+def test_check_normalizes_keeps_secret_flags_and_always_hides_the_password(
+    native: NativePlugin, code: str
+) -> None:
+    news = {
+        "domainCode": code,
+        "antispamLevel": 3.0,
+        "allowNets": ["2001:DB8::/32", "192.0.2.0/24", "192.0.2.0/24"],
+        "company": Secret("ACME"),
+        "postmasterPassword": "plain1234",
+        "postmasterPasswordConfirmation": "plain1234",
+    }
+    checked, failures = native.check({}, news)
+    assert failures == []
+    assert checked == {
+        "domainCode": code,
+        "antispamLevel": 3,
+        "allowNets": ["192.0.2.0/24", "2001:db8::/32"],
+        "company": Secret("ACME"),
+        "postmasterPassword": Secret("plain1234"),
+    }
+
+
+def test_check_tolerates_unknowns_and_still_checks_names_and_known_items(
+    native: NativePlugin,
+) -> None:
+    news = {
+        "domainCode": UNKNOWN,
+        "antispamLevel": UNKNOWN,
+        "allowNets": ["10.0.0.1/8", UNKNOWN],
+        "antispam": UNKNOWN,
+    }
+    checked, failures = native.check({}, news)
+    assert failures == [
+        ("antispam", 'is not a DomainSettings input; did you mean "antispamLevel"?'),
+        ("allowNets", 'item 0 ("10.0.0.1/8") has host bits set; use "10.0.0.0/8"'),
+    ]
+    assert checked == {
+        "domainCode": UNKNOWN,
+        "antispamLevel": UNKNOWN,
+        "allowNets": ["10.0.0.1/8", UNKNOWN],
+    }
+
+
+def test_check_refuses_a_resource_type_it_does_not_serve(native: NativePlugin, code: str) -> None:
+    urn = "urn:pulumi:test::qboxmail-test::qboxmail:index:Mailbox::m"
+    with pytest.raises(PluginError) as failure:
+        native.check({}, {"domainCode": code}, urn=urn)
+    assert reason(failure.value) == (
+        "the qboxmail provider has no resource type 'qboxmail:index:Mailbox'; "
+        "it has qboxmail:index:DomainSettings"
+    )
+
+
+# ---- diff -------------------------------------------------------------------------------------
+def test_diff_fills_the_detailed_diff_for_every_change(native: NativePlugin, code: str) -> None:
+    olds = {"domainCode": code, "antispamLevel": 3, "chat": True, "forceOtp": True}
+    news = {"domainCode": code, "antispamLevel": 1, "forceOtp": True, "plan": "basic"}
+    assert native.diff(code, olds, news) == NativeDiff(
+        "some", [], {"antispamLevel": "UPDATE", "chat": "DELETE", "plan": "ADD"}
+    )
+
+
+def test_diff_of_canonically_equal_values_is_no_change(native: NativePlugin, code: str) -> None:
+    olds = {"domainCode": code, "antispamLevel": 3, "allowNets": ["192.0.2.0/24", "10.0.0.1"]}
+    news = {"domainCode": code, "antispamLevel": 3.0, "allowNets": ["10.0.0.1/32", "192.0.2.0/24"]}
+    assert native.diff(code, olds, news) == NO_CHANGE
+
+
+def test_a_domain_code_change_known_or_unknown_is_a_replacement(
+    native: NativePlugin, code: str
+) -> None:
+    olds = {"domainCode": code, "chat": True}
+    moved = native.diff(code, olds, {"domainCode": "D999999999", "chat": True})
+    assert moved == NativeDiff("some", ["domainCode"], {"domainCode": "UPDATE_REPLACE"})
+    unknown = native.diff(code, olds, {"domainCode": UNKNOWN, "chat": UNKNOWN})
+    assert unknown == NativeDiff(
+        "some", ["domainCode"], {"domainCode": "UPDATE_REPLACE", "chat": "UPDATE"}
+    )
+
+
+# ---- create, update, delete ------------------------------------------------------------------
+def test_preview_create_and_update_send_nothing(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    news = {"domainCode": code, **SETTINGS, "company": UNKNOWN}
+    assert native.create(news, preview=True) == (code, news)
+    olds = {"domainCode": code, **SETTINGS}
+    changed = {**olds, "antispamLevel": 1, "chat": UNKNOWN}
+    assert native.update(code, olds, changed, preview=True) == changed
+    assert emulator.requests == []
+
+
+def test_create_sends_one_put_and_returns_every_output(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    checked, _ = native.check({}, {"domainCode": code, **SETTINGS})
+    resource_id, outs = native.create(checked)
+    assert (resource_id, outs) == (code, {"domainCode": code, **SETTINGS})
+    assert puts(emulator) == [(f"/api/domains/{code}", BODY)]
+
+
+def test_update_sends_only_what_changed_and_nothing_when_nothing_did(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    _, outs = apply(native, {"domainCode": code, **SETTINGS})
+    emulator.clear_log()
+    news, _ = native.check(
+        outs, {**outs, "antispamLevel": 1, "allowNets": ["2001:db8::/32", "192.0.2.0/24"]}
+    )
+    assert native.update(code, outs, news) == {**outs, "antispamLevel": 1}
+    assert puts(emulator) == [(f"/api/domains/{code}", {"antispam_level": 1})]
+    emulator.clear_log()
+    assert native.update(code, news, news) == news
+    assert emulator.requests == []
+
+
+def test_delete_leaves_the_domain_alone(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    _, outs = apply(native, {"domainCode": code, **SETTINGS})
+    emulator.clear_log()
+    native.delete(code, outs)
+    assert emulator.requests == []
+
+
+def test_secret_inputs_give_secret_outputs(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    news = {"domainCode": code, "company": Secret("ACME"), "postmasterPassword": Secret("pw123456")}
+    checked, _ = native.check({}, news)
+    _, outs = native.create(checked)
+    assert outs == {
+        "domainCode": code,
+        "company": Secret("ACME"),
+        "postmasterPassword": Secret("pw123456"),
+    }
+    assert puts(emulator) == [
+        (f"/api/domains/{code}", {
+            "company": "ACME",
+            "postmaster_password": "pw123456",
+            "postmaster_password_confirmation": "pw123456",
+        })
+    ]  # fmt: skip
+
+
+# ---- read: refresh and import -----------------------------------------------------------------
+def test_refresh_reports_drift_in_managed_settings_only(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    _, outs = apply(
+        native, {"domainCode": code, **SETTINGS, "plan": "basic", "company": Secret("ACME")}
+    )
+    with emulator.lock:
+        emulator.domains[code]["antispam_level"] = 1
+    emulator.clear_log()
+    resource_id, props, inputs = native.read(code, outs, outs)
+    drifted = {**outs, "antispamLevel": 1}
+    assert (resource_id, props, inputs) == (code, drifted, drifted)
+    assert [r.method for r in emulator.requests] == ["GET"]
+    assert native.diff(code, props, outs) == NativeDiff("some", [], {"antispamLevel": "UPDATE"})
+
+
+def test_refresh_of_a_vanished_domain_drops_it(native: NativePlugin) -> None:
+    gone = "D000000404"
+    assert native.read(gone, {"domainCode": gone, "chat": True}, {"domainCode": gone}) == (
+        "",
+        {},
+        {},
+    )
+
+
+def test_import_adopts_what_the_api_returns_and_then_shows_no_change(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    emulator.add_domain(code, antispam_level=3, allow_nets=["198.51.100.7", "192.0.2.0/24"])
+    emulator.clear_log()
+    resource_id, props, inputs = native.read(code)
+    assert [(r.method, r.path) for r in emulator.requests] == [("GET", f"/api/domains/{code}")]
+    assert resource_id == code
+    assert props == inputs
+    assert inputs["domainCode"] == code
+    assert inputs["antispamLevel"] == 3
+    assert inputs["allowNets"] == ["192.0.2.0/24", "198.51.100.7"]
+    assert set(inputs) == {"domainCode", "antispamLevel", "allowNets", "imapDisabled", "popDisabled",
+                           "smtpDisabled", "webmailDisabled", "calendar", "meeting", "activesync",
+                           "chat", "dav", "defaultQuota", "maxEmailAccounts", "maxEmailAccounts25gb",
+                           "maxEmailAccounts50gb", "maxEmailAccounts100gb",
+                           "maxEmailAccountsArchive", "maxEmailQuota"}  # fmt: skip
+    # The next `pulumi up` checks the generated program's inputs against them, then diffs.
+    checked, failures = native.check(inputs, inputs)
+    assert (checked, failures) == (inputs, [])
+    assert native.diff(code, props, checked) == NO_CHANGE
+    assert puts(emulator) == []
+
+
+def test_import_of_a_missing_domain_is_an_error_not_an_empty_state(native: NativePlugin) -> None:
+    with pytest.raises(PluginError) as failure:
+        native.read("D000000404")
+    assert reason(failure.value) == (
+        "QboxDomainSettings D000000404: no such domain, or it is not visible to this API token "
+        "(HTTP 404 Not Found). Check domainCode and which Qboxmail account the token belongs to."
+    )
+
+
+# ---- configuration ----------------------------------------------------------------------------
+def test_check_config_refuses_a_bad_value_by_key_and_tolerates_the_engines_version(
+    native: NativePlugin,
+) -> None:
+    inputs, failures = native.check_config({"endpoint": "http://qbox.example", "version": "0.1.0"})
+    assert failures == [
+        ("endpoint", "plain http is allowed only to loopback hosts; use https://qbox.example")
+    ]
+    assert inputs == {"endpoint": "http://qbox.example", "version": "0.1.0"}
+    assert (
+        native.check_config({"endpoint": "https://api.qboxmail.com", "version": "0.1.0"})[1] == []
+    )
+
+
+def test_the_token_falls_back_to_the_environment(
+    tmp_path: Path, emulator: Emulator, code: str
+) -> None:
+    env = clean_env(QBOXMAIL_API_TOKEN=TOKEN)
+    with start_native(tmp_path, {"endpoint": emulator.url}, env=env) as plugin:
+        apply(plugin, {"domainCode": code, "chat": True})
+    assert [(r.method, r.token, r.body) for r in emulator.requests] == [
+        ("PUT", "***", {"chat": True})
+    ]
+
+
+def test_without_a_token_only_the_api_calls_fail(
+    tmp_path: Path, emulator: Emulator, code: str
+) -> None:
+    with start_native(tmp_path, {"endpoint": emulator.url}) as plugin:
+        checked, failures = plugin.check({}, {"domainCode": code, "chat": True})
+        assert failures == []
+        plugin.delete(code, checked)
+        with pytest.raises(PluginError) as failure:
+            plugin.create(checked)
+    assert reason(failure.value) == (
+        "qboxmail configuration qboxmail:apiToken: is not set; run `pulumi config set --secret "
+        "qboxmail:apiToken <token>` or set QBOXMAIL_API_TOKEN"
+    )
+    assert emulator.requests == []
