@@ -27,7 +27,7 @@ PROVIDER_URN = "urn:pulumi:test::qboxmail-test::pulumi:providers:qboxmail::defau
 EXECUTABLE = Path(sys.executable).parent / "pulumi-resource-qboxmail"
 _KINDS = {value: name for name, value in pb.PropertyDiff.Kind.items()}
 _CHANGES = {pb.DiffResponse.DIFF_NONE: "none", pb.DiffResponse.DIFF_SOME: "some"}
-__all__ = ["UNKNOWN", "NativeDiff", "NativePlugin", "Secret", "reason"]
+__all__ = ["UNKNOWN", "NativeDiff", "NativePlugin", "Secret", "reason", "start_native"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,14 @@ def struct(props: Mapping[str, Any]) -> Any:
 
 def props_of(message: Any) -> dict[str, Any]:
     return {k: from_wire(v) for k, v in PropertyValue.unmarshal_map(message).items()}
+
+
+def start_native(tmp: Path, config: Mapping[str, Any], env: Mapping[str, str]) -> NativePlugin:
+    """A started and configured native plugin; the caller stops it (a with-block)."""
+    plugin = NativePlugin(cwd=tmp, env=env)
+    plugin.start()
+    plugin.configure(config)
+    return plugin
 
 
 class NativePlugin(PluginProcess):

@@ -10,7 +10,6 @@ its own domain with its own body, exactly once, and every call's outputs must be
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,41 +19,12 @@ from typing import Any
 import pytest
 
 from conftest import TOKEN, start_plugin
+from gated import GatedEmulator
 from plugin import Diff, Plugin
-from pulumi_qboxmail.emulator import Emulator
 
 DOMAINS = 200
 CLIENT_THREADS = 8
 PLUGIN_CALLS_AT_ONCE = 4  # what `python -m pulumi.dynamic` serves at most
-
-
-class GatedEmulator(Emulator):
-    """Holds the first `gate` API requests until all of them are in, and measures overlap."""
-
-    def __init__(self, gate: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.barrier = threading.Barrier(gate)
-        self.gate_broken = False
-        self.peak = 0
-        self._held = 0
-        self._in_flight = 0
-
-    def _next_fault(self) -> Any:
-        with self.lock:
-            hold = self._held < self.barrier.parties
-            self._held += hold
-            self._in_flight += 1
-            self.peak = max(self.peak, self._in_flight)
-        try:
-            if hold:
-                try:
-                    self.barrier.wait(timeout=30)
-                except threading.BrokenBarrierError:
-                    self.gate_broken = True
-            return super()._next_fault()
-        finally:
-            with self.lock:
-                self._in_flight -= 1
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from native_plugin import UNKNOWN, NativeDiff, NativePlugin, Secret, reason
 
 from conftest import TOKEN, clean_env
+from native_plugin import UNKNOWN, NativeDiff, NativePlugin, Secret, reason, start_native
 from plugin import PluginError
 from pulumi_qboxmail.emulator import Emulator
 
@@ -35,19 +35,10 @@ BODY = {
 NO_CHANGE = NativeDiff("none", [], {})
 
 
-def start_native(
-    tmp: Path, config: dict[str, Any], env: dict[str, str] | None = None
-) -> NativePlugin:
-    plugin = NativePlugin(cwd=tmp, env=clean_env() if env is None else env)
-    plugin.start()
-    plugin.configure(config)
-    return plugin
-
-
 @pytest.fixture(scope="module")
 def native(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativePlugin]:
     config = {"apiToken": Secret(TOKEN), "endpoint": emulator.url, "maxRetrySeconds": "5"}
-    with start_native(tmp_path_factory.mktemp("native"), config) as plugin:
+    with start_native(tmp_path_factory.mktemp("native"), config, clean_env()) as plugin:
         yield plugin
 
 
@@ -328,7 +319,7 @@ def test_the_token_falls_back_to_the_environment(
 def test_without_a_token_only_the_api_calls_fail(
     tmp_path: Path, emulator: Emulator, code: str
 ) -> None:
-    with start_native(tmp_path, {"endpoint": emulator.url}) as plugin:
+    with start_native(tmp_path, {"endpoint": emulator.url}, clean_env()) as plugin:
         checked, failures = plugin.check({}, {"domainCode": code, "chat": True})
         assert failures == []
         plugin.delete(code, checked)

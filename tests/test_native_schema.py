@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from native_plugin import NativePlugin
 
 from conftest import clean_env
+from native_plugin import NativePlugin
 from pulumi_qboxmail.config import OPTIONS
 from pulumi_qboxmail.model import FIELDS, PULUMI_NAMES, SECRET_FIELDS
 from pulumi_qboxmail.schema import package_schema

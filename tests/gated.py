@@ -1,0 +1,37 @@
+"""An emulator that proves concurrency: it holds the first N requests until all N are in."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pulumi_qboxmail.emulator import Emulator
+
+
+class GatedEmulator(Emulator):
+    """Holds the first `gate` API requests until all of them are in, and measures overlap."""
+
+    def __init__(self, gate: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.barrier = threading.Barrier(gate)
+        self.gate_broken = False
+        self.peak = 0
+        self._held = 0
+        self._in_flight = 0
+
+    def _next_fault(self) -> Any:
+        with self.lock:
+            hold = self._held < self.barrier.parties
+            self._held += hold
+            self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
+        try:
+            if hold:
+                try:
+                    self.barrier.wait(timeout=30)
+                except threading.BrokenBarrierError:
+                    self.gate_broken = True
+            return super()._next_fault()
+        finally:
+            with self.lock:
+                self._in_flight -= 1
