@@ -26,6 +26,7 @@ from pulumi_qboxmail.model import FIELDS, PULUMI_NAMES, SECRET_FIELDS
 from pulumi_qboxmail.schema import package_schema
 
 TOKEN_TYPE = "qboxmail:index:DomainSettings"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +131,26 @@ def test_the_schema_has_the_structure_of_pulumis_metaschema(served: dict[str, An
     bad = json.loads(json.dumps(served))
     bad["resources"]["qboxmail:DomainSettings"] = bad["resources"].pop(TOKEN_TYPE)
     assert list(validator.iter_errors(bad)), "the metaschema must reject a two-part token"
+
+
+def test_the_yaml_example_uses_only_schema_properties_and_passes_check(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    import yaml
+
+    program = yaml.safe_load((ROOT / "examples" / "yaml" / "Pulumi.yaml").read_text())
+    config = {name: f"D10000000{i}" for i, name in enumerate(program["config"], start=1)}
+    ours = {n: r for n, r in program["resources"].items() if r["type"] == TOKEN_TYPE}
+    assert sorted(ours) == ["main", "shop"]
+    schema_inputs = served["resources"][TOKEN_TYPE]["inputProperties"]
+    with NativePlugin(cwd=tmp_path, env=clean_env()) as plugin:
+        for name, resource in ours.items():
+            props = {k: _resolve(v, config) for k, v in resource["properties"].items()}
+            assert set(props) <= set(schema_inputs), name
+            assert plugin.check({}, props)[1] == [], name
+
+
+def _resolve(value: Any, config: dict[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+        return config[value[2:-1]]
+    return value
