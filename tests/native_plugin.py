@@ -115,6 +115,13 @@ class NativePlugin(PluginProcess):
         resp = self._call("CheckConfig", req)
         return props_of(resp.inputs), [(f.property, f.reason) for f in resp.failures]
 
+    def diff_config(
+        self, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> tuple[str, list[str]]:
+        req = pb.DiffRequest(urn=PROVIDER_URN, olds=struct(olds), news=struct(news))
+        resp = self._call("DiffConfig", req)
+        return _CHANGES.get(resp.changes, "unknown"), list(resp.replaces)
+
     def configure(self, args: Mapping[str, Any]) -> pb.ConfigureResponse:
         plain = {k: v.value if isinstance(v, Secret) else v for k, v in args.items()}
         variables = {f"qboxmail:config:{k}": str(v) for k, v in plain.items()}

@@ -78,8 +78,8 @@ def test_check_reports_every_failure_at_once_in_schema_names(
     }
     _, failures = native.check({}, bad)
     assert failures == [
-        ("antispamLvl", 'is not a DomainSettings input; did you mean "antispamLevel"?'),
         ("allow_nets", 'is not a DomainSettings input; did you mean "allowNets"?'),
+        ("antispamLvl", 'is not a DomainSettings input; did you mean "antispamLevel"?'),
         ("antispamLevel", "must be one of 0 (disabled), 1 (permissive), 2 (standard), 3 (aggressive); got 5"),
         ("forceOtp", 'must be true or false; got "yes"'),
         ("postmasterPasswordConfirmation", "must match postmasterPassword"),
@@ -330,3 +330,11 @@ def test_without_a_token_only_the_api_calls_fail(
         "qboxmail:apiToken <token>` or set QBOXMAIL_API_TOKEN"
     )
     assert emulator.requests == []
+
+
+def test_a_provider_config_change_updates_the_provider_and_replaces_nothing(
+    native: NativePlugin,
+) -> None:
+    olds = {"apiToken": Secret("a"), "readTimeout": "30", "version": "0.1.0"}
+    assert native.diff_config(olds, {**olds, "readTimeout": "60"}) == ("some", [])
+    assert native.diff_config(olds, dict(olds)) == ("none", [])

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from pulumi.provider.experimental import provider as px
 from pulumi.provider.experimental.server import main as serve
+from pulumi.runtime.proto import provider_pb2 as pb
 
 from . import core, wire
 from .config import OPTIONS, ApiAccess
@@ -23,6 +24,7 @@ from .errors import NotFoundError, QboxError
 from .model import PULUMI_NAMES
 from .schema import PACKAGE, TOKEN, schema_json, version
 
+DIFF_NONE, DIFF_SOME = pb.DiffResponse.DIFF_NONE, pb.DiffResponse.DIFF_SOME
 HTTP_THREADS = 64
 """Blocking HTTP runs here, off the event loop; the default executor has only cores + 4."""
 
@@ -73,6 +75,16 @@ class QboxmailProvider(px.Provider):
             key = problem.key.removeprefix("qboxmail:")
             failures.append(px.CheckFailure(key, problem.problem))
         return px.CheckResponse(inputs=dict(request.new_inputs), failures=failures)
+
+    async def diff_config(self, request: px.DiffRequest) -> px.DiffResponse:
+        # Left unanswered, the engine may replace the provider on a config change, and with it
+        # every domain: a timeout or token change is an update of the provider, nothing more.
+        olds = {k: wire.plain(v) for k, v in request.old_state.items()}
+        news = {k: wire.plain(v) for k, v in request.new_inputs.items()}
+        # The SDK's DiffConfig copies `changes` into the enum unmapped (True would read as
+        # DIFF_NONE), so it gets the enum's own values.
+        changes = DIFF_SOME if olds != news else DIFF_NONE
+        return px.DiffResponse(changes=changes, replaces=[])  # type: ignore[arg-type]
 
     async def configure(self, request: px.ConfigureRequest) -> px.ConfigureResponse:
         # Default providers send config both ways; args keep the secret flags and the types.

@@ -68,7 +68,8 @@ def decode(props: Mapping[str, PropertyValue]) -> Decoded:
         values[api] = plain(value)
         if value.contains_secret():
             secret.add(api)
-    return Decoded(values, frozenset(secret), tuple(strangers))
+    # A protobuf map has no order; sorted names make the failures stable.
+    return Decoded(values, frozenset(secret), tuple(sorted(strangers)))
 
 
 def wire(value: Any) -> PropertyValue:
