@@ -67,13 +67,17 @@ def docs(args: list[str]) -> None:
 
 
 DOCS_SCRIPT = """
-import re, pathlib
+import pathlib
+from pulumi_qboxmail.config import config_table
 from pulumi_qboxmail.model import field_table
-path = pathlib.Path("README.md")
-start, end = "<!-- fields:start -->\\n", "<!-- fields:end -->"
-text = path.read_text()
-head, rest = text.split(start, 1)
-path.write_text(head + start + field_table() + rest[rest.index(end):])
+def fill(path, name, table):
+    path = pathlib.Path(path)
+    start, end = f"<!-- {name}:start -->\\n", f"<!-- {name}:end -->"
+    head, rest = path.read_text().split(start, 1)
+    path.write_text(head + start + table + rest[rest.index(end):])
+fill("README.md", "fields", field_table())
+fill("README.md", "config", config_table())
+fill("docs/installation-configuration.md", "config", config_table())
 """
 
 

@@ -154,3 +154,11 @@ def _resolve(value: Any, config: dict[str, str]) -> Any:
     if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
         return config[value[2:-1]]
     return value
+
+
+def test_the_config_tables_in_the_readme_and_docs_are_generated_from_the_options() -> None:
+    from pulumi_qboxmail.config import config_table
+
+    for path in ("README.md", "docs/installation-configuration.md"):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert config_table() in text, f"{path}: config table is stale: run python3 dev.py docs"

@@ -35,7 +35,8 @@ OPTIONS = (
         "QBOXMAIL_API_TOKEN",
         None,
         "string",
-        "Qboxmail API token, sent as X-Api-Token; needed for create, update, refresh and import.",
+        "API token, sent as `X-Api-Token`; needed only by calls to the API "
+        "(create, update, refresh, import).",
         secret=True,
     ),
     Option(
@@ -43,7 +44,8 @@ OPTIONS = (
         "QBOXMAIL_ENDPOINT",
         DEFAULT_ENDPOINT,
         "string",
-        "Base URL of the API; plain http only to loopback hosts.",
+        "Base URL of the API; sandbox: `https://sandbox.qboxmail.com`; plain `http://` only to "
+        "loopback hosts.",
     ),
     Option("connectTimeout", "QBOXMAIL_CONNECT_TIMEOUT", "10", "number", "Seconds to connect."),
     Option(
@@ -65,6 +67,19 @@ OPTIONS = (
     ),
 )
 """Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
+
+
+def config_table() -> str:
+    """The Markdown reference table of the provider's settings, generated from `OPTIONS`."""
+    rows = [
+        "| stack config | environment variable | default | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for option in OPTIONS:
+        key = f"`qboxmail:{option.key}`" + (" (secret)" if option.secret else "")
+        default = f"`{option.default}`" if option.default else "none"
+        rows.append(f"| {key} | `{option.env}` | {default} | {option.description} |")
+    return "\n".join(rows) + "\n"
 
 
 def _positive(option: Option, raw: str | None, kind: type[float] | type[int]) -> Any:
