@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pulumi_qboxmail.emulator import Emulator
@@ -35,3 +37,13 @@ class GatedEmulator(Emulator):
         finally:
             with self.lock:
                 self._in_flight -= 1
+
+
+@contextlib.contextmanager
+def gated_emulator(gate: int, codes: Iterable[str], token: str) -> Iterator[GatedEmulator]:
+    """A running GatedEmulator holding the first `gate` requests, with the given domains."""
+    emu = GatedEmulator(gate, token=token)
+    for code in codes:
+        emu.add_domain(code)
+    with emu:
+        yield emu

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import TOKEN, start_plugin
-from gated import GatedEmulator
+from gated import GatedEmulator, gated_emulator
 from plugin import Diff, Plugin
 
 DOMAINS = 200
@@ -29,10 +29,7 @@ PLUGIN_CALLS_AT_ONCE = 4  # what `python -m pulumi.dynamic` serves at most
 
 @pytest.fixture(scope="module")
 def gated() -> Iterator[GatedEmulator]:
-    emu = GatedEmulator(PLUGIN_CALLS_AT_ONCE, token=TOKEN)
-    for i in range(DOMAINS):
-        emu.add_domain(code_of(i))
-    with emu:
+    with gated_emulator(PLUGIN_CALLS_AT_ONCE, map(code_of, range(DOMAINS)), TOKEN) as emu:
         yield emu
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conftest import TOKEN, clean_env
-from gated import GatedEmulator
+from gated import GatedEmulator, gated_emulator
 from native_plugin import NativePlugin, Secret, start_native
 
 AT_ONCE = 32
@@ -36,10 +36,7 @@ def own(i: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def gated() -> Iterator[GatedEmulator]:
-    emu = GatedEmulator(AT_ONCE, token=TOKEN)
-    for i in range(AT_ONCE):
-        emu.add_domain(code_of(i))
-    with emu:
+    with gated_emulator(AT_ONCE, map(code_of, range(AT_ONCE)), TOKEN) as emu:
         yield emu
 
 
