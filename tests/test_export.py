@@ -245,6 +245,20 @@ def test_a_live_value_the_provider_refuses_is_left_out_and_named_in_the_header(
     assert domains[0]["overrides"] == {"antispam_level": None}
 
 
+def test_a_domain_whose_code_the_provider_refuses_is_left_out_whole_and_named(
+    emu: Emulator,
+) -> None:
+    emu.seed({"DD66042061": {"name": "odd.example"}, "D100000001": {"name": "ok.example"}})
+    code, out, _ = export(emu, "--format", "python")
+    assert code == 0
+    assert (
+        "Left out, because the live value breaks the provider's rule: DD66042061 domain_code: "
+        'must be D followed by exactly 9 digits, e.g. D123456789; got "DD66042061".'
+    ) in comments(out)
+    assert "odd" not in out.split('"""', 1)[1]
+    assert out.count("QboxDomainSettings(\n") == 1
+
+
 def test_a_failed_page_is_retried_with_the_clients_policy(emu: Emulator) -> None:
     emu.seed({f"D10000000{n}": {} for n in range(1, 4)})
     emu.fail_next(1, 503)

@@ -103,9 +103,11 @@ def build(live: Iterable[Mapping[str, Any]], endpoint: str, made_at: datetime) -
         settings = core.adopt(code, item)
         # A live value the provider would refuse cannot be adopted; leave it unmanaged and say so.
         _, errors = validate(settings)
+        left_out += [f"{code} {error}" for error in errors]
+        if any(error.field == "domain_code" for error in errors):
+            continue  # no resource can hold a code the provider refuses
         for error in errors:
-            settings.pop(error.field, None)
-            left_out.append(f"{code} {error}")
+            del settings[error.field]
         del settings["domain_code"]
         found.append((str(item.get("name") or code), code, settings))
     # Sorted before naming, so a repeated name's suffix always goes to the same domain.
@@ -252,7 +254,8 @@ def fetch(
         return client.list_domains(query=query, per=per, on_page=on_page)
     live = []
     for index, code in enumerate(codes, 1):
-        live.append(client.get_domain(code))
+        # The code asked for, not whatever the answer says: it is the one the user checked.
+        live.append({**client.get_domain(code), "code": code})
         if progress is not None:
             progress(f"domain {index}/{len(codes)}")
     return live
