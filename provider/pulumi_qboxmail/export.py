@@ -107,7 +107,7 @@ def build(live: Iterable[Mapping[str, Any]], endpoint: str, made_at: datetime) -
         if any(error.field == "domain_code" for error in errors):
             continue  # no resource can hold a code the provider refuses
         for error in errors:
-            del settings[error.field]
+            settings.pop(error.field, None)  # a field may break more than one rule
         del settings["domain_code"]
         found.append((str(item.get("name") or code), code, settings))
     # Sorted before naming, so a repeated name's suffix always goes to the same domain.
