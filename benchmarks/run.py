@@ -58,7 +58,8 @@ ROW_PREVIEW = "preview cost per resource (Check + Diff, unchanged stack)"
 ROW_HTTP = "HTTP requests per resource: preview / unchanged up / one-field change / refresh"
 ROW_APPLY = "apply time (Update of changed domains, 4 concurrent calls)"
 ROW_MEMORY = "plugin peak RSS (VmHWM) after the preview pass"
-ROWS = (ROW_STATE, ROW_PREVIEW, ROW_HTTP, ROW_APPLY, ROW_MEMORY)
+ROW_EXPORT = "export of every domain (`python -m pulumi_qboxmail export`)"
+ROWS = (ROW_STATE, ROW_PREVIEW, ROW_HTTP, ROW_APPLY, ROW_MEMORY, ROW_EXPORT)
 
 T = TypeVar("T")
 Bag = dict[str, Any]
@@ -358,6 +359,39 @@ def run_once(subject: Subject, emulator: Emulator, latency: float) -> Run:
     )
 
 
+# ---- export -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExportRun:
+    seconds: float
+    methods: Counter[str]
+    domains: int
+
+
+def run_export(emulator: Emulator, url: str, per: int, latency: float) -> ExportRun:
+    """The export command as a user runs it, against every domain, at the emulator's latency."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QBOXMAIL_")}
+    env |= {"QBOXMAIL_API_TOKEN": TOKEN, "QBOXMAIL_ENDPOINT": url}
+    command = [sys.executable, "-m", "pulumi_qboxmail", "export", "--format", "import"]
+    emulator.clear_log()
+    emulator.latency = latency
+    try:
+        started = time.perf_counter()
+        result = subprocess.run(
+            [*command, "--per", str(per)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+        seconds = time.perf_counter() - started
+        methods = Counter(request.method for request in logged(emulator))
+    finally:
+        emulator.latency = 0.0
+        emulator.clear_log()
+    return ExportRun(seconds, methods, len(json.loads(result.stdout)["resources"]))
+
+
 # ---- report -------------------------------------------------------------------------------------
 def per_resource(counter: Counter[str], n: int) -> str:
     if not counter:
@@ -411,7 +445,11 @@ def machine(load_before: float) -> list[str]:
 
 
 def table(
-    ours: Subject, base: Subject, runs: dict[str, list[Run]], args: argparse.Namespace
+    ours: Subject,
+    base: Subject,
+    runs: dict[str, list[Run]],
+    export: ExportRun,
+    args: argparse.Namespace,
 ) -> list[str]:
     n, m, latency = args.domains, args.apply_domains, args.latency
     mine, theirs = runs[ours.name], runs[base.name]
@@ -476,6 +514,17 @@ def table(
         return f"{med(r.peak_rss_kib for r in runs_) / 1024:.1f} MiB"
 
     row(f"{ROW_MEMORY}, {n:,} domains", rss(mine), rss(theirs), spread(memory), "report only")
+
+    per = args.export_per
+    floor = -(-n // per)
+    gets, others = export.methods["GET"], sum(export.methods.values()) - export.methods["GET"]
+    row(
+        f"{ROW_EXPORT}, {n:,} domains at {latency * 1000:g} ms, --per {per}",
+        f"{gets} GET, {others} other; {export.domains:,} domains in {export.seconds:.2f} s",
+        "n/a (no export: values copied by hand)",
+        f"floor ceil(N / per) = {floor} GET, no write",
+        verdict(gets == floor and others == 0 and export.domains == n),
+    )
     return rows
 
 
@@ -501,9 +550,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--latency", type=float, default=0.025, help="emulator latency in seconds (0.025)"
     )
+    parser.add_argument(
+        "--export-per", type=int, default=100, help="export page size, --per (default 100)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.apply_domains <= args.domains or args.runs < 1 or args.latency <= 0:
         parser.error("need 1 <= --apply-domains <= --domains, --runs >= 1, --latency > 0")
+    if args.export_per < 1:
+        parser.error("need --export-per >= 1")
 
     n, m = args.domains, args.apply_domains
     load_before = os.getloadavg()[0]
@@ -520,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for subject in order:
                 print(f"run {r + 1}/{args.runs}: {subject.name}", file=sys.stderr, flush=True)
                 runs[subject.name].append(run_once(subject, emulator, args.latency))
+        print(f"export: {n:,} domains, --per {args.export_per}", file=sys.stderr, flush=True)
+        export = run_export(emulator, url, args.export_per, args.latency)
     finally:
         emulator.stop()
 
@@ -530,7 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"- parameters: --domains {n} --apply-domains {m} --latency {args.latency:g} "
         f"--runs {args.runs}; {CONCURRENCY} concurrent calls",
         "",
-        *table(ours, base, runs, args),
+        *table(ours, base, runs, export, args),
         "",
         *notes(ours, base),
     ]

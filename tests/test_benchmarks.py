@@ -20,6 +20,7 @@ ROWS = (
     "HTTP requests per resource: preview / unchanged up / one-field change / refresh",
     "apply time (Update of changed domains, 4 concurrent calls)",
     "plugin peak RSS (VmHWM) after the preview pass",
+    "export of every domain (`python -m pulumi_qboxmail export`)",
 )
 FLOOR = "0 / 0 / 1 PUT / 1 GET"
 
@@ -31,6 +32,7 @@ def cells(line: str) -> list[str]:
 @pytest.fixture(scope="module")
 def table() -> list[list[str]]:
     args = ["--domains", "20", "--apply-domains", "8", "--runs", "1", "--latency", "0.005"]
+    args += ["--export-per", "7"]
     result = subprocess.run(
         [sys.executable, str(RUN), *args],
         cwd=ROOT,
@@ -63,3 +65,11 @@ def test_state_row_shows_a_small_plain_provider(table: list[list[str]]) -> None:
     (row,) = [row for row in table if row[0].startswith(ROWS[0])]
     assert row[1].endswith("B, plain")
     assert row[2].endswith("B, encrypted")
+
+
+def test_export_makes_ceil_n_over_per_requests_and_no_write(table: list[list[str]]) -> None:
+    (row,) = [row for row in table if row[0].startswith(ROWS[5])]
+    assert row[0].endswith("20 domains at 5 ms, --per 7")
+    assert row[1].startswith("3 GET, 0 other; 20 domains in ")
+    assert row[3] == "floor ceil(N / per) = 3 GET, no write"
+    assert row[4] == "PASS"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,6 +26,7 @@ from pulumi_qboxmail import (
 )
 from pulumi_qboxmail.client import USER_AGENT, parse_retry_after, retry_delay
 from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.errors import UnexpectedPageError
 
 POLICY = RetryPolicy(max_attempts=5, max_elapsed=60.0, base_delay=0.5, max_delay=20.0)
 
@@ -262,3 +264,112 @@ def test_many_threads_at_once_never_mix_bodies(emulator: Emulator, code: str) ->
         list(pool.map(put, range(len(codes))))
     seen: dict[str, Any] = {r.path.rsplit("/", 1)[1]: r.body for r in emulator.requests}
     assert seen == {c: {"max_email_accounts": i, "company": f"c{i}"} for i, c in enumerate(codes)}
+
+
+LISTED = [f"D30000000{n}" for n in range(7)]
+
+
+@pytest.fixture(scope="module")
+def listed() -> Iterator[Emulator]:
+    """An emulator of its own holding exactly the seven LISTED domains."""
+    emulator = Emulator(token=TOKEN, domains=LISTED)
+    with emulator:
+        yield emulator
+
+
+@pytest.fixture
+def list_client(listed: Emulator) -> QboxClient:
+    listed.clear_faults()
+    listed.clear_log()
+    return QboxClient(TOKEN, listed.url, retry=RetryPolicy(max_attempts=3, base_delay=0.05))
+
+
+def test_list_walks_every_page_once_until_the_last(
+    list_client: QboxClient, listed: Emulator
+) -> None:
+    seen: list[tuple[int, int, int]] = []
+    domains = list_client.list_domains(per=3, on_page=lambda *page: seen.append(page))
+    assert [d["code"] for d in domains] == LISTED
+    assert domains[0] == list_client.get_domain(LISTED[0])
+    assert seen == [(1, 3, 3), (2, 3, 6), (3, 3, 7)]
+    assert [(r.method, r.path, r.token) for r in listed.requests[:3]] == [
+        ("GET", f"/api/domains?page={page}&per=3", "***") for page in (1, 2, 3)
+    ]
+
+
+def test_list_sends_the_query_and_stops_at_an_empty_answer(
+    list_client: QboxClient, listed: Emulator
+) -> None:
+    assert [d["code"] for d in list_client.list_domains(query="0000004")] == [LISTED[4]]
+    assert list_client.list_domains(query="no such text") == []
+    assert [r.path for r in listed.requests] == [
+        "/api/domains?page=1&per=100&query=0000004",
+        "/api/domains?page=1&per=100&query=no+such+text",
+    ]
+
+
+def test_list_retries_a_failed_page_and_counts_each_domain_once(
+    list_client: QboxClient, listed: Emulator
+) -> None:
+    listed.fail_next(1, 503)
+    assert [d["code"] for d in list_client.list_domains(per=4)] == LISTED
+    assert [r.path for r in listed.requests] == [
+        "/api/domains?page=1&per=4",
+        "/api/domains?page=1&per=4",
+        "/api/domains?page=2&per=4",
+    ]
+
+
+def test_list_with_a_refused_token_is_one_request_and_names_the_page(listed: Emulator) -> None:
+    listed.clear_log()
+    with pytest.raises(UnauthorizedError) as failure:
+        QboxClient("wrong", listed.url).list_domains()
+    assert str(failure.value) == (
+        "QboxDomainSettings domain list page 1: Qboxmail refused the API token "
+        "(HTTP 401 Unauthorized). Check qboxmail:apiToken (or QBOXMAIL_API_TOKEN)."
+    )
+    assert len(listed.requests) == 1
+
+
+PAGE = {"resources": [{"code": "D300000000"}], "pagination": {"page": 1, "total_pages": 1}}
+BAD_PAGES: list[tuple[Any, str]] = [
+    ("<html>maintenance</html>", "the body is not JSON"),
+    ([PAGE], 'it has no "resources" list'),
+    ({"resources": {"code": "D300000000"}, "pagination": PAGE["pagination"]}, 'it has no "resources" list'),
+    ({**PAGE, "resources": [{"code": "D300000000"}, {"name": "x.example"}]}, 'resources[1] is not a domain with a "code"'),
+    ({**PAGE, "resources": ["D300000000"]}, 'resources[0] is not a domain with a "code"'),
+    ({**PAGE, "resources": [{"code": ""}]}, 'resources[0] is not a domain with a "code"'),
+    ({"resources": []}, 'it has no "pagination" object'),
+    ({**PAGE, "pagination": {"page": 1}}, "pagination.total_pages is not a whole number"),
+    ({**PAGE, "pagination": {"page": 1, "total_pages": "2"}}, "pagination.total_pages is not a whole number"),
+    ({**PAGE, "pagination": {"page": 1, "total_pages": True}}, "pagination.total_pages is not a whole number"),
+    ({**PAGE, "pagination": {"page": 1, "total_pages": -1}}, "pagination.total_pages is not a whole number"),
+    ({**PAGE, "pagination": {"page": 2, "total_pages": 3}}, "pagination.page is 2, not the page asked for"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "problem"), BAD_PAGES)
+def test_a_list_page_of_unexpected_shape_is_one_clear_error(
+    list_client: QboxClient, listed: Emulator, body: Any, problem: str
+) -> None:
+    listed.fail_next(1, 200, body=body)
+    with pytest.raises(UnexpectedPageError) as failure:
+        list_client.list_domains()
+    assert str(failure.value) == (
+        "Qboxmail answered page 1 of the domain list (GET /api/domains) with an unexpected "
+        f"shape: {problem}. Check that qboxmail:endpoint points at the Qboxmail API."
+    )
+    assert len(listed.requests) == 1
+
+
+def test_a_list_that_never_ends_is_cut_at_the_page_limit(
+    list_client: QboxClient, listed: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pulumi_qboxmail.client.LIST_PAGE_LIMIT", 3)
+    for page in (1, 2, 3):
+        listed.fail_next(
+            1, 200, body={"resources": [], "pagination": {"page": page, "total_pages": page + 1}}
+        )
+    with pytest.raises(UnexpectedPageError, match="it claims more than 3 pages"):
+        list_client.list_domains()
+    assert len(listed.requests) == 3

@@ -102,7 +102,7 @@ def test_bad_token_is_401(emu: Emulator, headers: dict[str, str]) -> None:
     [
         ("GET", "/api/domains/D999999999", 404, "Not found"),
         ("PUT", "/api/domains/D999999999", 404, "Not found"),
-        ("GET", "/api/domains", 404, "Not found"),
+        ("PUT", "/api/domains", 405, "Method not allowed"),
         ("GET", "/api/whatever", 404, "Not found"),
         ("DELETE", f"/api/domains/{CODE}", 405, "Method not allowed"),
     ],
@@ -334,3 +334,87 @@ def test_concurrent_puts_to_different_domains_never_mix() -> None:
         assert {key: emulator.domains[code][key] for key in body} == body
     logged = {request.path: request.body for request in emulator.requests}
     assert logged == {f"/api/domains/{code}": body for code, body in pairs}
+
+
+def listing(emulator: Emulator, **params: Any) -> requests.Response:
+    return requests.get(f"{emulator.url}/api/domains", params=params, headers=AUTH, timeout=5)
+
+
+@pytest.fixture
+def fleet() -> Iterator[Emulator]:
+    emulator = Emulator()
+    emulator.seed(
+        {
+            "D000000003": {"name": "gamma.example", "antispam_level": 3},
+            "D000000001": {"name": "alpha.example"},
+            "D000000005": {"name": "Epsilon.TEST"},
+            "D000000002": {"name": "beta.example", "allow_nets": ["10.0.0.0/8"]},
+            "D000000004": {"name": "delta.example"},
+        }
+    )
+    with emulator:
+        yield emulator
+
+
+def test_list_pages_through_every_domain_in_code_order_with_pagination(fleet: Emulator) -> None:
+    pages = [listing(fleet, page=page, per=2).json() for page in (1, 2, 3)]
+    assert [[d["code"] for d in page["resources"]] for page in pages] == [
+        ["D000000001", "D000000002"],
+        ["D000000003", "D000000004"],
+        ["D000000005"],
+    ]
+    assert pages[1]["pagination"] == {
+        "per": 2,
+        "page": 2,
+        "total_pages": 3,
+        "total_records": 5,
+        "query": None,
+        "filter": None,
+        "status": None,
+        "sort_field": None,
+        "sort": None,
+    }
+    item = pages[0]["resources"][1]
+    assert item == resource(fleet, "D000000002")
+    assert item["name"] == "beta.example" and item["allow_nets"] == ["10.0.0.0/8"]
+
+
+def test_list_defaults_to_page_one_of_25_and_a_page_beyond_the_end_is_empty(
+    fleet: Emulator,
+) -> None:
+    body = listing(fleet).json()
+    assert len(body["resources"]) == 5
+    assert (body["pagination"]["page"], body["pagination"]["per"]) == (1, 25)
+    beyond = listing(fleet, page=4, per=2).json()
+    assert beyond["resources"] == [] and beyond["pagination"]["total_pages"] == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ("example", ["D000000001", "D000000002", "D000000003", "D000000004"]),
+        ("epsilon.test", ["D000000005"]),  # names match case-insensitively
+        ("d00000000", ["D000000001", "D000000002", "D000000003", "D000000004", "D000000005"]),
+        ("D000000003", ["D000000003"]),
+        ("nothing", []),
+    ],
+)
+def test_list_query_matches_code_or_name(fleet: Emulator, query: str, codes: list[str]) -> None:
+    body = listing(fleet, query=query, per=10).json()
+    assert [d["code"] for d in body["resources"]] == codes
+    assert body["pagination"]["total_records"] == len(codes)
+    assert body["pagination"]["total_pages"] == (1 if codes else 0)
+    assert body["pagination"]["query"] == query
+
+
+@pytest.mark.parametrize("params", [{"page": 0}, {"per": 0}, {"page": "x"}, {"per": "-3"}])
+def test_list_refuses_a_bad_page_or_size_with_400(fleet: Emulator, params: dict[str, Any]) -> None:
+    response = listing(fleet, **params)
+    assert response.status_code == 400
+    assert response.json() == {"message": "Bad request", "errors": []}
+
+
+def test_list_needs_the_token(fleet: Emulator) -> None:
+    response = requests.get(f"{fleet.url}/api/domains", timeout=5)
+    assert response.status_code == 401
+    assert fleet.requests[-1] == RecordedRequest("GET", "/api/domains", None, "<missing>")

@@ -26,11 +26,15 @@ from .errors import (
     ServerError,
     TransportError,
     UnexpectedBodyError,
+    UnexpectedPageError,
 )
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
 SANDBOX_ENDPOINT = "https://sandbox.qboxmail.com"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+LIST_PATH = "/api/domains"
+LIST_PAGE_LIMIT = 100_000
+"""Most pages of the domain list: a server that keeps raising total_pages cannot loop forever."""
 
 log = logging.getLogger("pulumi_qboxmail")
 
@@ -188,15 +192,55 @@ class QboxClient:
             raise UnexpectedBodyError(code, response.status_code)
         return resource
 
+    def list_domains(
+        self,
+        *,
+        query: str | None = None,
+        per: int = 100,
+        on_page: Callable[[int, int, int], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every domain the token sees (matching `query`): GET /api/domains page by page.
+
+        Walks pages until `page >= total_pages`; `on_page(page, total_pages, domains so far)` is
+        called after each. A domain seen twice (the list shifted during the walk) counts once.
+        """
+        found: dict[str, dict[str, Any]] = {}
+        page = 1
+        while True:
+            params: dict[str, str | int] = {"page": page, "per": per}
+            if query:
+                params["query"] = query
+            subject = f"domain list page {page}"
+            response = self.request("GET", subject, path=LIST_PATH, params=params)
+            resources, total_pages = _list_page(response, page)
+            for resource in resources:
+                found.setdefault(resource["code"], resource)
+            if on_page is not None:
+                on_page(page, total_pages, len(found))
+            if page >= total_pages:
+                return list(found.values())
+            if page >= LIST_PAGE_LIMIT:
+                raise UnexpectedPageError(page, f"it claims more than {LIST_PAGE_LIMIT} pages")
+            page += 1
+
     def update_domain(self, code: str, body: Mapping[str, Any]) -> None:
         """PUT /api/domains/{code}; any 2xx is success and its body is ignored."""
         self.request("PUT", code, body)
 
     def request(
-        self, method: str, code: str, body: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        code: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        path: str | None = None,
+        params: Mapping[str, str | int] | None = None,
     ) -> requests.Response:
-        """Send one API call with the retry policy; return a 2xx response or raise a QboxError."""
-        url = f"{self.endpoint}/api/domains/{code}"
+        """Send one API call with the retry policy; return a 2xx response or raise a QboxError.
+
+        `code` names what errors are about; the call goes to `path` (the domain's own by default).
+        """
+        url = f"{self.endpoint}{path or f'/api/domains/{code}'}"
         started = time.monotonic()
         attempt = 0
         while True:
@@ -207,7 +251,12 @@ class QboxClient:
             failure: requests.RequestException | None = None
             try:
                 response = self._session().request(
-                    method, url, json=body, timeout=self.timeout, allow_redirects=False
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
                 status = response.status_code
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -235,6 +284,30 @@ class QboxClient:
                 wait = retry_after if too_long and status in RETRY_STATUSES else None
                 raise _api_error(code, response, attempt, elapsed, wait)
             self._sleep(delay)
+
+
+def _list_page(response: requests.Response, page: int) -> tuple[list[dict[str, Any]], int]:
+    """The domains and `pagination.total_pages` of a list page; UnexpectedPageError if malformed."""
+    try:
+        payload = response.json()
+    except ValueError:
+        raise UnexpectedPageError(page, "the body is not JSON") from None
+    resources = payload.get("resources") if isinstance(payload, dict) else None
+    pagination = payload.get("pagination") if isinstance(payload, dict) else None
+    if not isinstance(resources, list):
+        raise UnexpectedPageError(page, 'it has no "resources" list')
+    for index, item in enumerate(resources):
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str) or not item["code"]:
+            raise UnexpectedPageError(page, f'resources[{index}] is not a domain with a "code"')
+    if not isinstance(pagination, dict):
+        raise UnexpectedPageError(page, 'it has no "pagination" object')
+    total_pages = pagination.get("total_pages")
+    if isinstance(total_pages, bool) or not isinstance(total_pages, int) or total_pages < 0:
+        raise UnexpectedPageError(page, "pagination.total_pages is not a whole number")
+    echoed = pagination.get("page", page)
+    if echoed != page:
+        raise UnexpectedPageError(page, f"pagination.page is {echoed!r}, not the page asked for")
+    return resources, total_pages
 
 
 def _api_error(

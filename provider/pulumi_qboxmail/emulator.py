@@ -1,4 +1,5 @@
-"""Local emulator of the Qboxmail Management API: GET/PUT /api/domains/{code}, for tests."""
+"""Local emulator of the Qboxmail Management API: GET/PUT /api/domains/{code} and the
+paginated domain list GET /api/domains, for tests."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 # Settings a GET returns (NOTES.md), with a new domain's values; other settings are write-only.
 MAX_ACCOUNTS = (
@@ -51,6 +52,8 @@ UNSTORED |= {"postmaster_password_confirmation"}
 MESSAGES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found"}
 MESSAGES |= {405: "Method not allowed", 422: "Validation failed"}
 DOMAIN_PATH = re.compile(r"/api/domains/([^/]+)/?")
+LIST_PATH = re.compile(r"/api/domains/?")
+LIST_PER = 25  # the documented default page size
 PASSWORD_RULE = "must be at least 8 characters and contain at least one letter and one number"
 
 Check = Callable[[Any], "str | None"]
@@ -258,6 +261,11 @@ class Emulator:
         with self.lock:
             self.domains[code] = domain
 
+    def seed(self, domains: Mapping[str, Mapping[str, Any]]) -> None:
+        """Add many domains at once: code -> settings and read-only fields such as `name`."""
+        for code, settings in domains.items():
+            self.add_domain(code, **settings)
+
     def fail_next(
         self, count: int, status: int, headers: Mapping[str, str] | None = None, body: Any = None
     ) -> None:
@@ -344,10 +352,14 @@ class Emulator:
             time.sleep(self.latency + slow)
         return fault
 
-    def _answer(self, method: str, path: str, token: str | None, raw: bytes) -> tuple[int, Any]:
+    def _answer(
+        self, method: str, path: str, token: str | None, raw: bytes, query: str = ""
+    ) -> tuple[int, Any]:
         """Status and JSON body (None for no body) for an API request."""
         if token != self.token:
             return 401, _error(401)
+        if LIST_PATH.fullmatch(path):
+            return self._list(query) if method == "GET" else (405, _error(405))
         match = DOMAIN_PATH.fullmatch(path)
         if match is None:
             return 404, _error(404)
@@ -376,9 +388,40 @@ class Emulator:
             self._save()
         return 204, None
 
+    def _list(self, query: str) -> tuple[int, Any]:
+        """One page of the domains, in code order, whose code or name contains `query`."""
+        args = {name: values[-1] for name, values in parse_qs(query).items()}
+        try:
+            page, per = int(args.get("page", 1)), int(args.get("per", LIST_PER))
+        except ValueError:
+            return 400, _error(400)
+        if page < 1 or per < 1:
+            return 400, _error(400)
+        text = args.get("query")
+        needle = (text or "").lower()
+        with self.lock:
+            codes = [
+                code
+                for code in sorted(self.domains)
+                if needle in code.lower() or needle in str(self._name(code)).lower()
+            ]
+            shown = [self._public(code) for code in codes[(page - 1) * per : page * per]]
+        pagination = {
+            "per": per,
+            "page": page,
+            "total_pages": -(-len(codes) // per),
+            "total_records": len(codes),
+            "query": text,
+            **dict.fromkeys(("filter", "status", "sort_field", "sort")),
+        }
+        return 200, {"resources": shown, "pagination": pagination}
+
+    def _name(self, code: str) -> Any:
+        return self.domains[code].get("name", f"{code.lower()}.example.test")
+
     def _public(self, code: str) -> dict[str, Any]:
         domain = self.domains[code]
-        shown = {"code": code, "name": f"{code.lower()}.example.test", **FIXED}
+        shown = {"code": code, "name": self._name(code), **FIXED}
         shown |= {k: domain[k] for k in READ_ONLY if k in domain}
         return copy.deepcopy(shown | {k: domain[k] for k in DEFAULTS if k in domain})
 
@@ -439,7 +482,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, _error(400))
         raw = self.rfile.read(length) if length > 0 else b""
         token = self.headers.get("X-Api-Token")
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         request = RecordedRequest(
             self.command, self.path, _parse(raw), emulator._mask(token), time.time()
         )
@@ -455,7 +499,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             return self._send(fault.status, fault.body, fault.headers)
         try:
-            status, body = emulator._answer(self.command, path, token, raw)
+            status, body = emulator._answer(self.command, path, token, raw, parts.query)
         except Exception:
             self._send(500, _error(500))
             raise

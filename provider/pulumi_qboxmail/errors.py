@@ -163,6 +163,34 @@ class TransportError(QboxError):
         )
 
 
+class UnexpectedPageError(QboxError):
+    """A page of the domain list (`GET /api/domains`) without the documented shape."""
+
+    def __init__(self, page: int, problem: str) -> None:
+        super().__init__(page, problem)
+        self.page = page
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return (
+            f"Qboxmail answered page {self.page} of the domain list (GET /api/domains) with an "
+            f"unexpected shape: {self.problem}. Check that qboxmail:endpoint points at the "
+            "Qboxmail API."
+        )
+
+
+class OutputError(QboxError):
+    """The export cannot write where it was told to; nothing was written."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(path, problem)
+        self.path = path
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.problem}; nothing was written"
+
+
 ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
     401: UnauthorizedError,
     403: ForbiddenError,
