@@ -199,3 +199,26 @@ def test_the_import_file_has_what_pulumi_import_file_requires(
     shared = [r["name"] for r in resources if r["name"].startswith("shared-example")]
     assert shared == ["shared-example", *(f"shared-example-{n}" for n in range(2, 8))]
     assert {"client7-example", "xn-bcher51-n2a-de"} <= set(names)
+
+
+def test_the_import_file_imports_through_the_native_plugin_with_no_change(
+    fleet_emulator: Emulator, tmp_path: Path
+) -> None:
+    from native_plugin import NativeDiff, Secret, start_native
+
+    document = json.loads(export(fleet_emulator, tmp_path / "import.json", "import").read_text())
+    config = {"apiToken": Secret(TOKEN), "endpoint": fleet_emulator.url}
+    with start_native(tmp_path, config, clean_env()) as plugin:
+        for resource in document["resources"][::25]:
+            fleet_emulator.clear_log()
+            # What `pulumi import --file` does per resource: Read by id alone, then Check of
+            # the listed properties of what Read returned, then (next up) Diff.
+            code, props, inputs = plugin.read(resource["id"])
+            assert [(r.method, r.path) for r in fleet_emulator.requests] == [
+                ("GET", f"/api/domains/{resource['id']}")
+            ]
+            listed = {k: v for k, v in inputs.items() if k in resource["properties"]}
+            assert listed == inputs, "the import file lists every property Read returns"
+            checked, failures = plugin.check(listed, listed)
+            assert (code, failures) == (resource["id"], [])
+            assert plugin.diff(code, props, checked) == NativeDiff("none", [], {})
