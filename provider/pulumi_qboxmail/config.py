@@ -36,7 +36,7 @@ OPTIONS = (
         None,
         "string",
         "API token, sent as `X-Api-Token`; needed only by calls to the API "
-        "(create, update, refresh, import).",
+        "(create, update, refresh, import, export).",
         secret=True,
     ),
     Option(
