@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -67,16 +68,27 @@ OPTIONS = (
 """Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
 
 
-def _positive(option: Option, raw: str | None, kind: type[float] | type[int]) -> Any:
+# Beyond a day a timeout or a retry budget is a typo, and the socket layer overflows on the
+# largest finite values anyway.
+MAX_SECONDS = 86400
+
+
+def _positive(option: Option, raw: str | None) -> Any:
+    """A number option's value: seconds above 0 up to a day, or a whole number of at least 1
+    (whole floats such as "3.0" included); ConfigurationError naming the key otherwise."""
     try:
-        value = kind(raw or "")
+        value = float(raw or "")
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise ConfigurationError(
-            f"qboxmail:{option.key}", f"must be a positive number; got {raw!r}"
-        )
-    return value
+        value = math.nan
+    if option.type_name == "integer":
+        if math.isfinite(value) and value >= 1 and value.is_integer():
+            return int(value)
+        rule = "must be a whole number of at least 1"
+    else:
+        if 0 < value <= MAX_SECONDS:
+            return value
+        rule = f"must be a number of seconds above 0 and at most {MAX_SECONDS}"
+    raise ConfigurationError(f"qboxmail:{option.key}", f"{rule}; got {raw!r}")
 
 
 def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
@@ -85,11 +97,10 @@ def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
         option.lookup(config, environ) for option in OPTIONS
     )
     endpoint = check_endpoint(endpoint or DEFAULT_ENDPOINT)
-    connect_timeout = _positive(OPTIONS[2], connect, float)
-    read_timeout = _positive(OPTIONS[3], read, float)
+    connect_timeout = _positive(OPTIONS[2], connect)
+    read_timeout = _positive(OPTIONS[3], read)
     policy = RetryPolicy(
-        max_attempts=_positive(OPTIONS[4], attempts, int),
-        max_elapsed=_positive(OPTIONS[5], budget, float),
+        max_attempts=_positive(OPTIONS[4], attempts), max_elapsed=_positive(OPTIONS[5], budget)
     )
     if not token:
         return None
