@@ -54,19 +54,6 @@ def test_every_bad_known_item_of_a_partly_unknown_list_is_named_by_its_position(
     assert emulator.requests == []
 
 
-def test_good_known_items_beside_an_unknown_one_pass_and_the_list_stays_unknown(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    outs = created(plugin, emulator, code)
-    news = {"domain_code": code, **SETTINGS, "allow_nets": ["10.0.0.0/8", UNKNOWN]}
-    checked, failures = plugin.check(outs, news)
-    assert failures == []
-    # Kept as given: only apply time knows what the whole list canonicalizes to.
-    assert checked == news
-    assert plugin.diff(code, outs, checked) == Diff("some", [], False)
-    assert emulator.requests == []
-
-
 # ---- 2: a misspelled name with an unknown value ------------------------------------------------
 def test_a_misspelled_input_whose_value_is_unknown_fails_preview(
     plugin: Plugin, emulator: Emulator, code: str
@@ -79,13 +66,19 @@ def test_a_misspelled_input_whose_value_is_unknown_fails_preview(
     assert emulator.requests == []
 
 
-def test_a_known_input_whose_value_is_unknown_passes_preview_as_a_change(
-    plugin: Plugin, emulator: Emulator, code: str
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("allow_nets", ["10.0.0.0/8", UNKNOWN]), ("antispam_level", UNKNOWN)],
+    ids=["good-items-beside-an-unknown-one", "unknown-value"],
+)
+def test_a_known_input_with_unknown_parts_passes_preview_as_given_and_as_a_change(
+    plugin: Plugin, emulator: Emulator, code: str, name: str, value: Any
 ) -> None:
     outs = created(plugin, emulator, code)
-    news = {"domain_code": code, **SETTINGS, "antispam_level": UNKNOWN}
+    news = {"domain_code": code, **SETTINGS, name: value}
     checked, failures = plugin.check(outs, news)
     assert failures == []
+    # Kept as given, the list included: only apply time knows its canonical form.
     assert checked == news
     assert plugin.diff(code, outs, checked) == Diff("some", [], False)
     assert emulator.requests == []
