@@ -123,8 +123,7 @@ _TOKEN_CHAR = re.compile(r"[\t\x20-\x7e]")
 
 
 def check_token(token: str) -> str:
-    """The token without surrounding whitespace; ConfigurationError, never echoing it, when it
-    is empty or holds a character the X-Api-Token header cannot carry."""
+    """The token stripped; ConfigurationError (never echoing it) if no header can carry it."""
     key = "qboxmail:apiToken"
     stripped = token.strip()
     if not stripped:

@@ -68,14 +68,12 @@ OPTIONS = (
 """Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
 
 
-# Beyond a day a timeout or a retry budget is a typo, and the socket layer overflows on the
-# largest finite values anyway.
 MAX_SECONDS = 86400
+"""The most seconds a timeout or the retry budget may be; sockets overflow on huge values."""
 
 
 def _positive(option: Option, raw: str | None) -> Any:
-    """A number option's value: seconds above 0 up to a day, or a whole number of at least 1
-    (whole floats such as "3.0" included); ConfigurationError naming the key otherwise."""
+    """Seconds in (0, MAX_SECONDS], or a whole number >= 1 ("3.0" too); else ConfigurationError."""
     try:
         value = float(raw or "")
     except ValueError:

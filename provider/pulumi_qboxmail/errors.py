@@ -102,8 +102,8 @@ class ApiError(QboxError):
         return text
 
     def reasons(self) -> list[str]:
-        """Qboxmail's own words, one line each: its message (unless it only names the status),
-        then every field error."""
+        """Qboxmail's own words, one line each: its message, then every field error."""
+        # A message that only names the status ("Forbidden") would repeat our headline.
         said: list[str] = []
         if self.message and not _restates_status(self.status, self.message):
             said.append(f"Qboxmail says: {_one_line(self.message)}")
