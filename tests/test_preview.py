@@ -145,3 +145,34 @@ def test_a_time_zone_only_some_os_databases_list_fails_preview(
     _, failures = plugin.check({}, {"domain_code": code, "webmail_timezone": zone})
     assert failures == [("webmail_timezone", f'{ZONE_RULE}{hint}; got "{zone}"')]
     assert emulator.requests == []
+
+
+# ---- found beside them: a confirmation waits for its password ----------------------------------
+def test_a_known_confirmation_beside_an_unknown_password_passes_preview(
+    plugin: Plugin, emulator: Emulator, code: str
+) -> None:
+    # The match can only be checked once the password is known: `pulumi up` checks again then.
+    news = {
+        "domain_code": code,
+        "postmaster_password": UNKNOWN,
+        "postmaster_password_confirmation": "Conf1rmed-pw",
+    }
+    checked, failures = plugin.check({}, news)
+    assert failures == []
+    assert checked == {"domain_code": code, "postmaster_password": UNKNOWN}
+    assert emulator.requests == []
+
+
+def test_a_confirmation_that_is_no_string_beside_an_unknown_password_fails_preview(
+    plugin: Plugin, emulator: Emulator, code: str
+) -> None:
+    news = {
+        "domain_code": code,
+        "postmaster_password": UNKNOWN,
+        "postmaster_password_confirmation": 5,
+    }
+    _, failures = plugin.check({}, news)
+    assert failures == [
+        ("postmaster_password_confirmation", "must be a string equal to postmaster_password")
+    ]
+    assert emulator.requests == []

@@ -519,6 +519,10 @@ SETTINGS: tuple[str, ...] = tuple(
 """The settings the API stores (and may return on GET), password excluded."""
 
 
+MISMATCH = FieldError(SECRET_FIELDS[1], "must match postmaster_password")
+"""The one failure that depends on two inputs: a confirmation that differs from the password."""
+
+
 RULES: dict[str, Rule] = {
     name: next(m for m in info.metadata if isinstance(m, Rule))
     for name, info in DomainSettings.model_fields.items()
@@ -564,7 +568,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
         normalized = model.model_dump(include=set(raw))
     password, confirmation = (raw.get(name) for name in SECRET_FIELDS)
     if confirmation is not None and not bad & set(SECRET_FIELDS) and confirmation != password:
-        errors.append(FieldError(SECRET_FIELDS[1], "must match postmaster_password"))
+        errors.append(MISMATCH)
     normalized.pop(SECRET_FIELDS[1], None)
     return normalized, errors
 
