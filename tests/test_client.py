@@ -188,6 +188,24 @@ def test_every_error_keeps_qboxmails_message_and_each_field_error_one_line_each(
     assert len(emulator.requests) == 1
 
 
+def test_a_server_error_that_outlasts_the_retries_keeps_the_last_answers_message(
+    emulator: Emulator, code: str
+) -> None:
+    client = QboxClient(TOKEN, emulator.url, retry=RetryPolicy(max_attempts=2, base_delay=0.05))
+    emulator.fail_next(1, 503, body={"message": "Overloaded", "errors": []})
+    emulator.fail_next(1, 503, body={"message": "Maintenance until 14:00 UTC", "errors": []})
+    with pytest.raises(ServerError) as failure:
+        client.update_domain(code, {"antispam_level": 3})
+    lines = str(failure.value).split("\n")
+    assert lines[0].startswith(
+        f"QboxDomainSettings {code}: Qboxmail answered with a server error (HTTP 503 Service Unavailable); gave up after 2 attempts over "
+    )
+    assert lines[1:] == [
+        f"QboxDomainSettings {code}: Qboxmail says: Maintenance until 14:00 UTC (HTTP 503)"
+    ]
+    assert len(emulator.requests) == 2
+
+
 def test_a_token_the_api_echoes_back_is_hidden_in_the_error(
     client: QboxClient, emulator: Emulator, code: str
 ) -> None:
