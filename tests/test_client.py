@@ -6,9 +6,11 @@ import email.utils
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from typing import Any
 
 import pytest
+import requests
 
 from conftest import TOKEN
 from pulumi_qboxmail import (
@@ -24,9 +26,14 @@ from pulumi_qboxmail import (
     TransportError,
     UnauthorizedError,
 )
-from pulumi_qboxmail.client import USER_AGENT, parse_retry_after, retry_delay
+from pulumi_qboxmail.client import parse_retry_after, retry_delay
 from pulumi_qboxmail.emulator import Emulator
-from pulumi_qboxmail.errors import UnexpectedPageError
+from pulumi_qboxmail.errors import (
+    NoDomainReturnedError,
+    UnexpectedBodyError,
+    UnexpectedPageError,
+    WrongDomainReturnedError,
+)
 
 POLICY = RetryPolicy(max_attempts=5, max_elapsed=60.0, base_delay=0.5, max_delay=20.0)
 
@@ -85,6 +92,28 @@ def test_get_domain_unwraps_the_resource(client: QboxClient, code: str) -> None:
     assert domain["antispam_level"] == 2
 
 
+@pytest.mark.parametrize(
+    ("resources", "kind"),
+    [([], NoDomainReturnedError), ([{"code": "D999999997"}], WrongDomainReturnedError), ([{"code": None}], WrongDomainReturnedError), ({"code": "x"}, UnexpectedBodyError), ([[]], UnexpectedBodyError)],
+    ids=["empty", "another-code", "null-code", "not-a-list", "not-an-object"],
+)  # fmt: skip
+def test_get_domain_refuses_an_answer_that_is_not_the_domain_asked_for(
+    client: QboxClient, emulator: Emulator, code: str, resources: Any, kind: type
+) -> None:
+    emulator.fail_next(1, 200, body={"resources": resources, "pagination": {}})
+    with pytest.raises(kind) as failure:
+        client.get_domain(code)
+    assert type(failure.value) is kind
+    assert len(emulator.requests) == 1
+
+
+def test_get_domain_without_a_code_in_the_answer_is_accepted(
+    client: QboxClient, emulator: Emulator, code: str
+) -> None:
+    emulator.fail_next(1, 200, body={"resources": [{"antispam_level": 1}], "pagination": {}})
+    assert client.get_domain(code) == {"antispam_level": 1}
+
+
 def test_update_sends_json_with_the_documented_headers(
     client: QboxClient, emulator: Emulator, code: str
 ) -> None:
@@ -96,18 +125,22 @@ def test_update_sends_json_with_the_documented_headers(
         {"antispam_level": 3},
         "***",
     )
-    session = client._session()
-    assert session.headers["Accept"] == "application/json"
-    assert session.headers["Content-Type"] == "application/json"
-    assert session.headers["User-Agent"] == USER_AGENT
-    assert USER_AGENT.startswith("pulumi-qboxmail/0.1.0 ")
+    received = {k.lower(): v for k, v in request.headers.items()}
+    assert received["accept"] == "application/json"
+    assert received["content-type"] == "application/json"
+    installed = metadata.version("pulumi-qboxmail")
+    assert (
+        received["user-agent"]
+        == f"pulumi-qboxmail/{installed} python-requests/{requests.__version__}"
+    )
+    assert "x-api-token" not in received  # the log shows it only masked, as `token`
 
 
 STATUS_ERRORS: list[tuple[int, type[ApiError], str]] = [
     (401, UnauthorizedError, "QboxDomainSettings {code}: Qboxmail refused the API token (HTTP 401 Unauthorized). Check qboxmail:apiToken (or QBOXMAIL_API_TOKEN)."),
     (403, ForbiddenError, "QboxDomainSettings {code}: the API token is not allowed to manage this domain (HTTP 403 Forbidden). Check the domain's plan and the permissions of the token's user."),
     (404, NotFoundError, "QboxDomainSettings {code}: no such domain, or it is not visible to this API token (HTTP 404 Not Found). Check domain_code and which Qboxmail account the token belongs to."),
-    (409, ApiError, "QboxDomainSettings {code}: Qboxmail answered with an unexpected status: Conflict (HTTP 409 Conflict). Check the endpoint and retry; report it if it persists."),
+    (409, ApiError, "QboxDomainSettings {code}: Qboxmail answered with an unexpected status (HTTP 409 Conflict). Check the endpoint and retry; report it if it persists."),
 ]  # fmt: skip
 
 
@@ -115,12 +148,80 @@ STATUS_ERRORS: list[tuple[int, type[ApiError], str]] = [
 def test_non_retryable_status_is_one_request_and_a_clear_error(
     client: QboxClient, emulator: Emulator, code: str, status: int, kind: type, text: str
 ) -> None:
-    emulator.fail_next(1, status, body={"message": "Conflict", "errors": []})
+    emulator.fail_next(1, status)  # the documented body, whose message only names the status
     with pytest.raises(kind) as failure:
         client.update_domain(code, {"antispam_level": 3})
     assert type(failure.value) is kind
     assert str(failure.value) == text.format(code=code)
     assert len(emulator.requests) == 1
+
+
+FORBIDDEN = "QboxDomainSettings {code}: the API token is not allowed to manage this domain (HTTP 403 Forbidden). Check the domain's plan and the permissions of the token's user."
+BAD_REQUEST = "QboxDomainSettings {code}: Qboxmail answered with an unexpected status (HTTP 400 Bad Request). Check the endpoint and retry; report it if it persists."
+# body of the answer -> every line of the error: ours first, then Qboxmail's own words
+API_REASONS: list[tuple[str, int, Any, list[str]]] = [
+    ("403-field-error", 403, {"message": "Forbidden", "errors": [{"field": "catch_all_enabled", "description": "is available only for non trial users"}]},
+     [FORBIDDEN, "QboxDomainSettings {code}: Qboxmail rejected catch_all_enabled: is available only for non trial users (HTTP 403)"]),
+    ("403-message", 403, {"message": "A billing profile is required", "errors": []},
+     [FORBIDDEN, "QboxDomainSettings {code}: Qboxmail says: A billing profile is required (HTTP 403)"]),
+    ("400-errors", 400, {"message": "Bad request", "errors": [{"field": "allow_nets", "description": "must be an array"}, {"field": "plan", "description": "is not valid"}]},
+     [BAD_REQUEST, "QboxDomainSettings {code}: Qboxmail rejected allow_nets: must be an array (HTTP 400)", "QboxDomainSettings {code}: Qboxmail rejected plan: is not valid (HTTP 400)"]),
+    ("null-field", 400, {"message": None, "errors": [{"field": None, "description": "body is not valid JSON"}, {"field": "plan", "description": None}, {"field": None}]},
+     [BAD_REQUEST, "QboxDomainSettings {code}: Qboxmail says: body is not valid JSON (HTTP 400)", "QboxDomainSettings {code}: Qboxmail rejected plan (HTTP 400)"]),
+    ("multi-line-message", 403, {"message": "Plan limit reached.\nUpgrade\r\nto continue", "errors": "not a list"},
+     [FORBIDDEN, "QboxDomainSettings {code}: Qboxmail says: Plan limit reached. Upgrade to continue (HTTP 403)"]),
+    ("422-message-and-fields", 422, {"message": "Domain is locked", "errors": [{"field": "plan", "description": "is not valid"}]},
+     ["QboxDomainSettings {code}: Qboxmail says: Domain is locked (HTTP 422)", "QboxDomainSettings {code}: Qboxmail rejected plan: is not valid (HTTP 422)"]),
+    ("long-message", 403, {"message": "x" * 1000},
+     [FORBIDDEN, "QboxDomainSettings {code}: Qboxmail says: " + "x" * 297 + "... (HTTP 403)"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "lines"), [pytest.param(*row[1:], id=row[0]) for row in API_REASONS]
+)
+def test_every_error_keeps_qboxmails_message_and_each_field_error_one_line_each(
+    client: QboxClient, emulator: Emulator, code: str, status: int, body: Any, lines: list[str]
+) -> None:
+    emulator.fail_next(1, status, body=body)
+    with pytest.raises(ApiError) as failure:
+        client.update_domain(code, {"antispam_level": 3})
+    assert str(failure.value).split("\n") == [line.format(code=code) for line in lines]
+    assert len(emulator.requests) == 1
+
+
+def test_a_server_error_that_outlasts_the_retries_keeps_the_last_answers_message(
+    emulator: Emulator, code: str
+) -> None:
+    client = QboxClient(TOKEN, emulator.url, retry=RetryPolicy(max_attempts=2, base_delay=0.05))
+    emulator.fail_next(1, 503, body={"message": "Overloaded", "errors": []})
+    emulator.fail_next(1, 503, body={"message": "Maintenance until 14:00 UTC", "errors": []})
+    with pytest.raises(ServerError) as failure:
+        client.update_domain(code, {"antispam_level": 3})
+    lines = str(failure.value).split("\n")
+    assert lines[0].startswith(
+        f"QboxDomainSettings {code}: Qboxmail answered with a server error (HTTP 503 Service Unavailable); gave up after 2 attempts over "
+    )
+    assert lines[1:] == [
+        f"QboxDomainSettings {code}: Qboxmail says: Maintenance until 14:00 UTC (HTTP 503)"
+    ]
+    assert len(emulator.requests) == 2
+
+
+def test_a_token_the_api_echoes_back_is_hidden_in_the_error(
+    client: QboxClient, emulator: Emulator, code: str
+) -> None:
+    body = {
+        "message": f"token {TOKEN} is suspended",
+        "errors": [{"field": TOKEN, "description": TOKEN}],
+    }
+    emulator.fail_next(1, 403, body=body)
+    with pytest.raises(ForbiddenError) as failure:
+        client.update_domain(code, {"antispam_level": 3})
+    assert str(failure.value).split("\n")[1:] == [
+        f"QboxDomainSettings {code}: Qboxmail says: token <apiToken> is suspended (HTTP 403)",
+        f"QboxDomainSettings {code}: Qboxmail rejected <apiToken>: <apiToken> (HTTP 403)",
+    ]
 
 
 def test_wrong_token_answers_401(emulator: Emulator, code: str) -> None:

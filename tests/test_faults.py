@@ -37,6 +37,10 @@ BOUNDS = {
     "qboxmail:maxRetrySeconds": "6",
 }
 SECONDS = r"(\d+\.\d)"  # how the error line shows the time spent retrying
+# The time budget bounds when a retry may start; the last attempt still takes its own time, and a
+# loaded two-core CI machine may stall a process for a good fraction of a second.
+MACHINE_MARGIN = 1.0
+BUDGET = 3.0  # maxRetrySeconds of the plugin that only the time budget stops
 BACKOFF_FLOOR = 0.25  # the first retry waits at least base_delay / 2 without a Retry-After
 _codes = itertools.count(500000001)
 
@@ -141,9 +145,9 @@ def brief(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
 
 @pytest.fixture(scope="module")
 def budgeted(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plugin]:
-    """Only the time budget can stop this one: 50 attempts, 3 seconds."""
+    """Only the time budget can stop this one: 50 attempts, BUDGET seconds."""
     with _plugin(
-        emu, tmp_path_factory.mktemp("budgeted"), maxAttempts="50", maxRetrySeconds="3"
+        emu, tmp_path_factory.mktemp("budgeted"), maxAttempts="50", maxRetrySeconds=str(BUDGET)
     ) as proc:
         yield proc
 
@@ -171,7 +175,7 @@ class Call:
     request: tuple[str, str, Any]
     result: Any
     state: dict[str, Any]  # the live settings after success
-    retry_diff: Callable[[], Diff] | None = None  # update: the diff of the next `pulumi up`
+    next_diff: Callable[[], Diff] | None = None  # update: refresh, then the next `pulumi up`'s diff
 
 
 def prepare(op: str, plugin: Plugin, emu: Emulator, code: str) -> Call:
@@ -190,12 +194,18 @@ def prepare(op: str, plugin: Plugin, emu: Emulator, code: str) -> Call:
     emu.clear_log()
     if op == "update":
         news, _ = plugin.check(checked, {**inputs, "antispam_level": 3})
+
+        def next_diff() -> Diff:
+            # What the live domain says now, not what this test remembers: refresh, then diff.
+            _, live_outs, live_inputs = plugin.read(code, outs, inputs=checked)
+            return plugin.diff(code, live_outs, news, old_inputs=live_inputs)
+
         return Call(
             lambda: plugin.update(code, outs, news, old_inputs=checked),
             ("PUT", path, {"antispam_level": 3}),
             {**outs, "antispam_level": 3},
             {**SETTINGS, "antispam_level": 3},
-            lambda: plugin.diff(code, outs, news, old_inputs=checked),
+            next_diff,
         )
     emu.domains[code]["antispam_level"] = 0  # drift that the refresh must bring back
     drifted = {**outs, "antispam_level": 0}
@@ -255,8 +265,6 @@ def test_a_fault_that_outlasts_the_attempts_fails_with_one_clear_line(
     assert float(match[1]) <= wall + 0.05  # shown rounded to 0.1 s
     assert calls(emu) == [call.request, call.request]
     assert emu.requests[1].at - emu.requests[0].at >= fault.min_gap
-    if call.retry_diff is not None:  # the next `pulumi up` still sees the change to make
-        assert call.retry_diff() == Diff("some", [], False)
     if fault.lands_late and op != "read":
         # The server got the PUT and applied it after the client stopped waiting: nothing to
         # undo, since the next `pulumi up` sends the same idempotent PUT again.
@@ -264,6 +272,11 @@ def test_a_fault_that_outlasts_the_attempts_fails_with_one_clear_line(
         assert live(emu, domain) == call.state
     else:
         assert emu.domains[domain] == before
+    if call.next_diff is not None:
+        # After a refresh the next `pulumi up` still has the change to make, unless the late
+        # PUT made it after all.
+        changed = Diff("none" if fault.lands_late else "some", [], False)
+        assert call.next_diff() == changed
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -325,5 +338,7 @@ def test_endless_503_gives_up_within_max_retry_seconds(
     attempts, seconds, wall = endless_503(budgeted, emu, domain)
     # Backoff 0.25-0.5, 0.5-1, 1-2, 2-4 s: the 3 s budget allows 3 or 4 attempts, never 50.
     assert attempts in (3, 4)
-    assert seconds <= 3.0 + 0.05
-    assert wall < 3.0 + 1.0
+    assert seconds <= wall + 0.05  # shown rounded to 0.1 s
+    assert seconds <= BUDGET + MACHINE_MARGIN
+    # Starting the call and carrying the error back over gRPC add their own moment.
+    assert wall < BUDGET + 2 * MACHINE_MARGIN

@@ -73,6 +73,7 @@ def test_no_spurious_diff_for_nets_written_differently_or_whole_floats(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:
     _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
+    emulator.clear_log()
     rewritten = {
         **SETTINGS,
         "domain_code": code,
@@ -81,6 +82,7 @@ def test_no_spurious_diff_for_nets_written_differently_or_whole_floats(
     }
     checked, _ = plugin.check(outs, rewritten)
     assert plugin.diff(code, outs, checked) == NO_CHANGE
+    assert emulator.requests == []
 
 
 def test_one_field_changes_the_diff_shows_it_and_update_sends_only_that_field(
@@ -123,8 +125,10 @@ def test_changing_domain_code_replaces_the_resource(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:
     _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
+    emulator.clear_log()
     news, _ = plugin.check(outs, {"domain_code": "D999999999", **SETTINGS})
     assert plugin.diff(code, outs, news) == Diff("some", ["domain_code"], False)
+    assert emulator.requests == []
 
 
 def test_preview_leaves_unknown_values_alone_and_an_unknown_domain_code_replaces(
@@ -180,7 +184,9 @@ def test_a_domain_that_is_gone_is_dropped_on_refresh(
 ) -> None:
     _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
     del emulator.domains[code]
+    emulator.clear_log()
     assert plugin.read(code, outs) == ("", {}, None)
+    assert calls(emulator) == [("GET", f"/api/domains/{code}", None)]
 
 
 def test_destroy_leaves_the_domain_alone(plugin: Plugin, emulator: Emulator, code: str) -> None:
@@ -255,10 +261,12 @@ def test_action_flags_never_show_as_drift(plugin: Plugin, emulator: Emulator, co
     flags = {"force_new_password": True, "default_quota_apply_to_all": True}
     inputs = {"domain_code": code, "default_quota": 1073741824, **flags}
     checked, outs = apply(plugin, inputs)
+    emulator.clear_log()
     _, refreshed, _ = plugin.read(code, outs)
     assert refreshed == outs
     news, _ = plugin.check(checked, inputs)
     assert plugin.diff(code, refreshed, news) == NO_CHANGE
+    assert calls(emulator) == [("GET", f"/api/domains/{code}", None)]
 
 
 def test_password_is_sent_with_its_confirmation_only_when_it_changes(
@@ -294,8 +302,10 @@ def test_unknown_domain_fails_create_with_one_clear_line(
     plugin: Plugin, emulator: Emulator
 ) -> None:
     checked, _ = plugin.check({}, {"domain_code": "D000000404", "antispam_level": 1})
+    emulator.clear_log()
     with pytest.raises(PluginError) as failure:
         plugin.create(checked)
+    assert calls(emulator) == [("PUT", "/api/domains/D000000404", {"antispam_level": 1})]
     assert failure.value.last_line == (
         "pulumi_qboxmail.errors.NotFoundError: QboxDomainSettings D000000404: no such domain, "
         "or it is not visible to this API token (HTTP 404 Not Found). Check domain_code and "
@@ -312,9 +322,11 @@ def test_server_side_rejection_names_the_field_and_keeps_old_outputs(
         "errors": [{"field": "antispam_level", "description": "is not valid"}],
     }
     emulator.fail_next(1, 422, body=rejection)
+    emulator.clear_log()
     news, _ = plugin.check(outs, {"domain_code": code, "antispam_level": 3})
     with pytest.raises(PluginError) as failure:
         plugin.update(code, outs, news)
+    assert calls(emulator) == [("PUT", f"/api/domains/{code}", {"antispam_level": 3})]
     assert failure.value.last_line == (
         "pulumi_qboxmail.errors.ApiValidationError: QboxDomainSettings "
         f"{code}: Qboxmail rejected antispam_level: is not valid (HTTP 422)"

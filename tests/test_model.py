@@ -26,6 +26,7 @@ from pulumi_qboxmail.model import (
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "D123456789"
 COUNT_RULE = "must be -1 (no limit) or a whole number from 0 to 2147483647"
+QUOTA_RULE = "must be a whole number of bytes from 0 to 9007199254740991 (2^53 - 1, the largest integer a Pulumi number holds safely)"
 ANTISPAM_RULE = "must be one of 0 (disabled), 1 (permissive), 2 (standard), 3 (aggressive)"
 
 
@@ -44,6 +45,7 @@ GOOD: list[tuple[str, Any, Any]] = [
     ("max_email_accounts_archive", 7.0, 7),
     ("default_quota", 0, 0),
     ("default_quota", 107374182400.0, 107374182400),
+    ("default_quota", float(2**53 - 1), 2**53 - 1),
     ("max_email_quota", 52428800, 52428800),
     ("max_email_quota", 107374182400.0, 107374182400),
     ("password_expiration", -1.0, -1),
@@ -56,6 +58,8 @@ GOOD: list[tuple[str, Any, Any]] = [
     ("webmail_date_format", "DD MMM YYYY", "DD MMM YYYY"),
     ("timezone", "Europe/Rome", "Europe/Rome"),
     ("webmail_timezone", "UTC", "UTC"),
+    ("timezone", "Europe/Kyiv", "Europe/Kyiv"),
+    ("webmail_timezone", "US/Eastern", "US/Eastern"),  # a backward-compatible link tzdata lists
     ("catch_all_destination", "postmaster@Example.COM", "postmaster@example.com"),
     ("force_otp", False, False),
     ("company", "", ""),
@@ -94,8 +98,10 @@ BAD: list[tuple[str, Any, str]] = [
     ("max_email_accounts_100gb", float("nan"), f"{COUNT_RULE}; got NaN"),
     ("max_email_accounts_100gb", float("inf"), f"{COUNT_RULE}; got Infinity"),
     ("max_email_accounts", "10", f'{COUNT_RULE}; got "10"'),
-    ("default_quota", -1, "must be a whole number of bytes from 0 to 9223372036854775807; got -1"),
-    ("default_quota", 2**63, "must be a whole number of bytes from 0 to 9223372036854775807; got 9223372036854775808"),
+    ("default_quota", -1, f"{QUOTA_RULE}; got -1"),
+    ("default_quota", 2**53, f"{QUOTA_RULE}; got 9007199254740992"),
+    ("default_quota", float(2**53 + 1), f"{QUOTA_RULE}; got 9007199254740992"),  # 2**53 + 1 as a double
+    ("default_quota", float(2**63 - 1), f"{QUOTA_RULE}; got 9223372036854775808"),  # the old maximum, as sent
     ("outbound_limit", -1, "must be an outbound limit id from 0 (the default) to 2147483647; got -1"),
     ("max_email_quota", 52428801, "must be one of 52428800 (50 MB), 1073741824 (1 GB), 2147483648 (2 GB), 3221225472 (3 GB), 4294967296 (4 GB), 5368709120 (5 GB), 6442450944 (6 GB), 7516192768 (7 GB), 8589934592 (8 GB), 17179869184 (16 GB), 26843545600 (25 GB), 53687091200 (50 GB), 107374182400 (100 GB); got 52428801"),
     ("password_expiration", 1, "must be one of -1 (never), 3 (3 months), 6 (6 months), 12 (12 months); got 1"),
@@ -108,6 +114,9 @@ BAD: list[tuple[str, Any, str]] = [
     ("company", ["a"], 'must be a string; got ["a"]'),
     ("timezone", "europe/rome", 'must be an IANA time zone name such as "Europe/Rome" or "UTC" (did you mean "Europe/Rome"?); got "europe/rome"'),
     ("timezone", "+02:00", 'must be an IANA time zone name such as "Europe/Rome" or "UTC"; got "+02:00"'),
+    # Names only some OS databases add beside tzdata's list: one list on every OS refuses them.
+    ("timezone", "localtime", 'must be an IANA time zone name such as "Europe/Rome" or "UTC"; got "localtime"'),
+    ("webmail_timezone", "posix/Europe/Rome", 'must be an IANA time zone name such as "Europe/Rome" or "UTC" (did you mean "Europe/Rome"?); got "posix/Europe/Rome"'),
     ("catch_all_destination", "nobody", 'must be an email address (An email address must have an @-sign.); got "nobody"'),
     ("allow_nets", "10.0.0.0/8", 'must be a list of IPv4/IPv6 addresses or CIDR networks without host bits; order and duplicates do not matter; got "10.0.0.0/8"'),
     ("allow_nets", ["10.0.0.0/33"], 'item 0 ("10.0.0.0/33") is not an IPv4/IPv6 address or CIDR network'),

@@ -101,6 +101,52 @@ def test_forbidden_is_one_request_and_points_at_plan_and_permissions(
     assert emulator.domains[code] == before
 
 
+# What Qboxmail answers -> the lines after our own, one per thing Qboxmail said.
+REASONS = [
+    pytest.param(
+        403,
+        {"message": "Forbidden", "errors": [{"field": "catch_all_enabled", "description": "is available only for non trial users"}]},
+        ["Qboxmail rejected catch_all_enabled: is available only for non trial users (HTTP 403)"],
+        id="403-field",
+    ),
+    pytest.param(
+        403,
+        {"message": "A billing profile is required", "errors": []},
+        ["Qboxmail says: A billing profile is required (HTTP 403)"],
+        id="403-billing",
+    ),
+    pytest.param(
+        400,
+        {"message": "Bad request", "errors": [{"field": None, "description": "allow_nets must be an array"}, {"field": "plan", "description": "is not valid"}]},
+        ["Qboxmail says: allow_nets must be an array (HTTP 400)", "Qboxmail rejected plan: is not valid (HTTP 400)"],
+        id="400-errors",
+    ),
+]  # fmt: skip
+HEADLINES = {
+    403: "pulumi_qboxmail.errors.ForbiddenError: QboxDomainSettings {code}: the API token is not "
+    "allowed to manage this domain (HTTP 403 Forbidden). Check the domain's plan and the "
+    "permissions of the token's user.",
+    400: "pulumi_qboxmail.errors.ApiError: QboxDomainSettings {code}: Qboxmail answered with an "
+    "unexpected status (HTTP 400 Bad Request). Check the endpoint and retry; report it if it "
+    "persists.",
+}
+
+
+@pytest.mark.parametrize(("status", "body", "said"), REASONS)
+@pytest.mark.parametrize("op", OPS)
+def test_qboxmails_own_reason_is_shown_beside_our_advice_one_line_each(
+    plugin: Plugin, emulator: Emulator, code: str, op: str, status: int, body: Any, said: list[str]
+) -> None:
+    call = prepare(op, plugin, emulator, code)
+    emulator.fail_next(1, status, body=body)
+    failure = failing(call, plugin)
+    assert error_lines(failure, len(said) + 1) == [
+        HEADLINES[status].format(code=code),
+        *(f"QboxDomainSettings {code}: {line}" for line in said),
+    ]
+    assert calls(emulator) == [call.request]
+
+
 NOT_FOUND = (
     "pulumi_qboxmail.errors.NotFoundError: QboxDomainSettings {code}: no such domain, or it is "
     "not visible to this API token (HTTP 404 Not Found). Check domain_code and which Qboxmail "
@@ -173,7 +219,7 @@ def test_validation_failure_without_field_errors_shows_the_message(
 
 @pytest.mark.parametrize(
     ("status", "shown"),
-    [(400, "Bad request (HTTP 400 Bad Request)"), (409, "Conflict (HTTP 409 Conflict)")],
+    [(400, "HTTP 400 Bad Request"), (409, "HTTP 409 Conflict")],
     ids=["400", "409"],
 )
 @pytest.mark.parametrize("op", OPS)
@@ -186,13 +232,13 @@ def test_other_client_errors_are_one_request_and_shown_as_unexpected(
     failure = failing(call, plugin)
     assert failure.last_line == (
         f"pulumi_qboxmail.errors.ApiError: QboxDomainSettings {code}: Qboxmail answered with an "
-        f"unexpected status: {shown}. Check the endpoint and retry; report it if it persists."
+        f"unexpected status ({shown}). Check the endpoint and retry; report it if it persists."
     )
     assert calls(emulator) == [call.request]
     assert emulator.domains[code] == before
 
 
-@pytest.mark.parametrize("op", ["update", "read"])
+@pytest.mark.parametrize("op", OPS)
 def test_a_redirect_is_not_followed_and_is_one_request(
     plugin: Plugin, emulator: Emulator, code: str, op: str
 ) -> None:
@@ -201,8 +247,8 @@ def test_a_redirect_is_not_followed_and_is_one_request(
     failure = failing(call, plugin)
     assert failure.last_line == (
         f"pulumi_qboxmail.errors.ApiError: QboxDomainSettings {code}: Qboxmail answered with an "
-        "unexpected status: Found (HTTP 302 Found). Check the endpoint and retry; report it if "
-        "it persists."
+        "unexpected status (HTTP 302 Found). Check the endpoint and retry; report it if it "
+        "persists."
     )
     assert calls(emulator) == [call.request]
 
@@ -210,17 +256,34 @@ def test_a_redirect_is_not_followed_and_is_one_request(
 NOT_AN_ENVELOPE = {"code": "D000000001", "antispam_level": 2}
 
 
-def test_read_of_a_body_without_the_resources_envelope_is_one_request_and_an_error(
-    plugin: Plugin, emulator: Emulator, code: str
+# A 200 whose body is not the domain asked for -> the error's last line, after the module path.
+NOT_THE_DOMAIN = [
+    pytest.param(
+        NOT_AN_ENVELOPE,
+        'UnexpectedBodyError: QboxDomainSettings {code}: Qboxmail answered without the documented {"resources": [...]} envelope (HTTP 200 OK). Check that qboxmail:endpoint points at the Qboxmail API.',
+        id="not-an-envelope",
+    ),
+    pytest.param(
+        {"resources": [], "pagination": {}},
+        "NoDomainReturnedError: QboxDomainSettings {code}: Qboxmail returned no domain for this code (HTTP 200 OK). Check domain_code; report it if the domain exists in the Qboxmail panel.",
+        id="empty-resources",
+    ),
+    pytest.param(
+        {"resources": [{"code": "D999999998", "antispam_level": 0}], "pagination": {}},
+        "WrongDomainReturnedError: QboxDomainSettings {code}: Qboxmail returned the domain 'D999999998' instead (HTTP 200 OK). Check that qboxmail:endpoint points at the Qboxmail API; report it if it does.",
+        id="another-domain",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "line"), NOT_THE_DOMAIN)
+def test_a_read_answered_with_anything_but_the_domain_is_one_request_and_says_what_came(
+    plugin: Plugin, emulator: Emulator, code: str, body: Any, line: str
 ) -> None:
     call = prepare("read", plugin, emulator, code)
-    emulator.fail_next(1, 200, body=NOT_AN_ENVELOPE)
+    emulator.fail_next(1, 200, body=body)
     failure = failing(call, plugin)
-    assert failure.last_line == (
-        f"pulumi_qboxmail.errors.UnexpectedBodyError: QboxDomainSettings {code}: Qboxmail "
-        'answered without the documented {"resources": [...]} envelope (HTTP 200 OK). Check '
-        "that qboxmail:endpoint points at the Qboxmail API."
-    )
+    assert failure.last_line == "pulumi_qboxmail.errors." + line.replace("{code}", code)
     assert calls(emulator) == [call.request]
 
 

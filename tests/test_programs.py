@@ -225,7 +225,8 @@ def test_quickstart_registers_the_postmaster_password_as_a_secret(secret_config:
 
     [request] = run.monitor.requests
     registered = run.monitor.registered()["domain"]
-    # The resource wraps it even when the config value itself was not marked secret.
+    # config.get_secret wraps it even when the config value itself was not marked secret; the
+    # resource's own wrap of a plain string is test_a_plain_string_password_is_registered_as_a_secret.
     assert registered["postmaster_password"] == rpc.wrap_rpc_secret("Postmaster2024x")
     assert list(request.additionalSecretOutputs) == SECRET_OUTPUTS
     assert run.inputs()["domain"] == {
@@ -234,6 +235,38 @@ def test_quickstart_registers_the_postmaster_password_as_a_secret(secret_config:
         **QUICKSTART_SETTINGS,
     }
     assert "Postmaster2024x" not in str(run.exports)
+
+
+PLAIN_PASSWORD_PROGRAM = """\
+from pulumi_qboxmail import QboxDomainSettings, QboxDomainSettingsArgs
+
+QboxDomainSettings("keywords", domain_code="D100000011", postmaster_password="Plain2024pass")
+QboxDomainSettings(
+    "args",
+    QboxDomainSettingsArgs(
+        domain_code="D100000012",
+        postmaster_password="Plain2024pass",
+        postmaster_password_confirmation="Plain2024pass",
+    ),
+)
+"""
+
+
+def test_a_plain_string_password_is_registered_as_a_secret(tmp_path: Path) -> None:
+    (tmp_path / "__main__.py").write_text(PLAIN_PASSWORD_PROGRAM, encoding="utf-8")
+    run = ProgramRun(tmp_path, project="plain-password").execute()
+
+    secret = rpc.wrap_rpc_secret("Plain2024pass")
+    assert run.inputs() == {
+        "keywords": {"domain_code": "D100000011", "postmaster_password": secret},
+        "args": {
+            "domain_code": "D100000012",
+            "postmaster_password": secret,
+            "postmaster_password_confirmation": secret,
+        },
+    }
+    for request in run.monitor.requests:
+        assert list(request.additionalSecretOutputs) == SECRET_OUTPUTS
 
 
 def test_quickstart_without_password_registers_none_but_still_lists_it_secret() -> None:

@@ -65,11 +65,22 @@ def test_token_falls_back_to_the_environment() -> None:
     assert client._token == "from-env"
 
 
+SECONDS_RULE = "must be a number of seconds above 0 and at most 86400"
+ATTEMPTS_RULE = "must be a whole number of at least 1"
+
+
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("readTimeout", "0", "qboxmail configuration qboxmail:readTimeout: must be a positive number; got '0'"),
-        ("maxAttempts", "many", "qboxmail configuration qboxmail:maxAttempts: must be a positive number; got 'many'"),
+        ("readTimeout", "0", f"qboxmail configuration qboxmail:readTimeout: {SECONDS_RULE}; got '0'"),
+        ("readTimeout", "inf", f"qboxmail configuration qboxmail:readTimeout: {SECONDS_RULE}; got 'inf'"),
+        ("connectTimeout", "nan", f"qboxmail configuration qboxmail:connectTimeout: {SECONDS_RULE}; got 'nan'"),
+        ("connectTimeout", "1e12", f"qboxmail configuration qboxmail:connectTimeout: {SECONDS_RULE}; got '1e12'"),
+        ("maxRetrySeconds", "-inf", f"qboxmail configuration qboxmail:maxRetrySeconds: {SECONDS_RULE}; got '-inf'"),
+        ("maxAttempts", "many", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got 'many'"),
+        ("maxAttempts", "3.5", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got '3.5'"),
+        ("maxAttempts", "inf", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got 'inf'"),
+        ("maxAttempts", "0.0", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got '0.0'"),
         ("endpoint", "http://qbox.example", "qboxmail configuration qboxmail:endpoint: plain http is allowed only to loopback hosts; use https://qbox.example"),
     ],
 )  # fmt: skip
@@ -77,6 +88,58 @@ def test_bad_configuration_is_refused_by_name(key: str, value: str, message: str
     with pytest.raises(ConfigurationError) as failure:
         build_client(Config({f"qboxmail:{key}": value}, "p"), {})
     assert str(failure.value) == message
+
+
+def test_whole_floats_and_the_largest_timeouts_are_accepted() -> None:
+    config = {
+        "qboxmail:maxAttempts": "3.0",
+        "qboxmail:readTimeout": "86400",
+        "qboxmail:apiToken": TOKEN,
+    }
+    client = build_client(Config(config, "p"), {"QBOXMAIL_MAX_RETRY_SECONDS": "2.5"})
+    assert client is not None
+    assert (client.retry.max_attempts, client.timeout[1], client.retry.max_elapsed) == (
+        3,
+        86400.0,
+        2.5,
+    )
+    assert type(client.retry.max_attempts) is int
+
+
+@pytest.mark.parametrize(
+    "given",
+    [f"{TOKEN}\n", f"  {TOKEN}", f"\t{TOKEN}\r\n", f"\u00a0{TOKEN}\u2003"],
+    ids=["trailing-newline", "leading-spaces", "tab-and-crlf", "unicode-spaces"],
+)
+def test_whitespace_around_the_token_is_stripped(given: str) -> None:
+    client = build_client(Config({"qboxmail:apiToken": given}, "p"), {})
+    assert client is not None
+    assert client._token == TOKEN
+
+
+TOKEN_RULE = "set the token again, without quotes or line breaks"
+
+
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [
+        (f"{TOKEN}\u201d", "U+201D RIGHT DOUBLE QUOTATION MARK, character 20"),
+        (f"tok\nen-{TOKEN}", "U+000A, character 4"),
+        (f"tök-{TOKEN}", "U+00F6 LATIN SMALL LETTER O WITH DIAERESIS, character 2"),
+        (f"tok\x7f{TOKEN}", "U+007F, character 4"),
+    ],
+    ids=["typographic-quote", "inner-newline", "latin-1-letter", "delete-control"],
+)
+def test_a_token_no_header_can_carry_is_refused_by_key_without_echoing_it(
+    token: str, shown: str
+) -> None:
+    with pytest.raises(ConfigurationError) as failure:
+        build_client(Config({"qboxmail:apiToken": token}, "p"), {})
+    assert str(failure.value) == (
+        "qboxmail configuration qboxmail:apiToken: has a character the X-Api-Token header "
+        f"cannot carry ({shown}); {TOKEN_RULE}"
+    )
+    assert TOKEN not in repr(failure.value.args)
 
 
 def test_check_and_diff_make_no_http_requests_even_without_a_token() -> None:

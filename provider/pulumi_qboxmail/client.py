@@ -8,6 +8,7 @@ import random
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -23,10 +24,13 @@ from .errors import (
     ApiError,
     ApiValidationError,
     ConfigurationError,
+    FieldReason,
+    NoDomainReturnedError,
     ServerError,
     TransportError,
     UnexpectedBodyError,
     UnexpectedPageError,
+    WrongDomainReturnedError,
 )
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
@@ -117,6 +121,29 @@ def check_endpoint(endpoint: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# What an HTTP field value may carry (RFC 9110) and an API token plausibly holds: visible ASCII,
+# with spaces or tabs only inside. Anything else is a copy-and-paste accident.
+_TOKEN_CHAR = re.compile(r"[\t\x20-\x7e]")
+
+
+def check_token(token: str) -> str:
+    """The token stripped; ConfigurationError (never echoing it) if no header can carry it."""
+    key = "qboxmail:apiToken"
+    stripped = token.strip()
+    if not stripped:
+        raise ConfigurationError(key, "is empty")
+    for position, char in enumerate(stripped, start=1):
+        if not _TOKEN_CHAR.fullmatch(char):
+            name = unicodedata.name(char, "")
+            shown = f"U+{ord(char):04X} {name}".rstrip()
+            raise ConfigurationError(
+                key,
+                f"has a character the X-Api-Token header cannot carry ({shown}, character "
+                f"{position}); set the token again, without quotes or line breaks",
+            )
+    return stripped
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -151,12 +178,10 @@ class QboxClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not token:
-            raise ConfigurationError("qboxmail:apiToken", "is empty")
+        self._token = check_token(token)
         self.endpoint = check_endpoint(endpoint)
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
-        self._token = token
         self._sleep = sleep
         self._local = threading.local()
 
@@ -182,14 +207,22 @@ class QboxClient:
         return session
 
     def get_domain(self, code: str) -> dict[str, Any]:
-        """GET /api/domains/{code}, unwrapped from its `resources` envelope."""
+        """GET /api/domains/{code}, unwrapped from its `resources` envelope.
+
+        An empty `resources` and a returned `code` other than the one asked for are errors.
+        """
         response = self.request("GET", code)
         try:
-            resource = response.json()["resources"][0]
-        except (ValueError, KeyError, IndexError, TypeError):
-            resource = None
+            resources = response.json()["resources"]
+        except (ValueError, KeyError, TypeError):
+            resources = None
+        if resources == []:
+            raise NoDomainReturnedError(code, response.status_code)
+        resource = resources[0] if isinstance(resources, list) else None
         if not isinstance(resource, dict):
             raise UnexpectedBodyError(code, response.status_code)
+        if "code" in resource and resource["code"] != code:
+            raise WrongDomainReturnedError(code, response.status_code, str(resource["code"]))
         return resource
 
     def list_domains(
@@ -282,7 +315,7 @@ class QboxClient:
                 budget = self.retry.max_elapsed
                 too_long = retry_after is not None and elapsed + retry_after > budget
                 wait = retry_after if too_long and status in RETRY_STATUSES else None
-                raise _api_error(code, response, attempt, elapsed, wait)
+                raise _api_error(code, response, self._token, attempt, elapsed, wait)
             self._sleep(delay)
 
 
@@ -310,9 +343,26 @@ def _list_page(response: requests.Response, page: int) -> tuple[list[dict[str, A
     return resources, total_pages
 
 
+def _said(value: Any, token: str) -> str | None:
+    # An API that echoes the token back must not get it into an error message.
+    return None if value in (None, "") else str(value).replace(token, "<apiToken>")
+
+
+def _reason(item: Any, token: str) -> FieldReason | None:
+    """One item of an error's `errors` list as (field, description); None when it says nothing."""
+    if isinstance(item, dict):
+        field, text = (_said(item.get(key), token) for key in ("field", "description"))
+    elif isinstance(item, str):
+        field, text = None, _said(item, token)
+    else:
+        return None
+    return None if field is None and text is None else (field, text)
+
+
 def _api_error(
     code: str,
     response: requests.Response,
+    token: str,
     attempts: int,
     elapsed: float,
     beyond_budget: float | None = None,
@@ -323,17 +373,20 @@ def _api_error(
         payload = {}
     if not isinstance(payload, dict):
         payload = {}
-    message = str(payload.get("message") or "")
+    message = _said(payload.get("message"), token) or ""
+    listed = payload.get("errors")
+    found = (_reason(item, token) for item in (listed if isinstance(listed, list) else []))
+    reasons = [reason for reason in found if reason is not None]
     status = response.status_code
     if status == 422:
-        errors = payload.get("errors")
-        pairs = [
-            (str(item.get("field", "?")), str(item.get("description", "is not valid")))
-            for item in (errors if isinstance(errors, list) else [])
-            if isinstance(item, dict)
-        ]
-        return ApiValidationError(code, pairs, message)
+        return ApiValidationError(code, reasons, message)
     kind = ERRORS_BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
     return kind(
-        code, status, message, attempts=attempts, elapsed=elapsed, retry_after=beyond_budget
+        code,
+        status,
+        message,
+        errors=reasons,
+        attempts=attempts,
+        elapsed=elapsed,
+        retry_after=beyond_budget,
     )

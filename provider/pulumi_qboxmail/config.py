@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ OPTIONS = (
         None,
         "string",
         "API token, sent as `X-Api-Token`; needed only by calls to the API "
-        "(create, update, refresh, import, export).",
+        "(create, update, refresh, import, export); surrounding whitespace is stripped.",
         secret=True,
     ),
     Option(
@@ -47,23 +48,33 @@ OPTIONS = (
         "Base URL of the API; sandbox: `https://sandbox.qboxmail.com`; plain `http://` only to "
         "loopback hosts.",
     ),
-    Option("connectTimeout", "QBOXMAIL_CONNECT_TIMEOUT", "10", "number", "Seconds to connect."),
     Option(
-        "readTimeout", "QBOXMAIL_READ_TIMEOUT", "30", "number", "Seconds to wait for an answer."
+        "connectTimeout",
+        "QBOXMAIL_CONNECT_TIMEOUT",
+        "10",
+        "number",
+        "Seconds to connect (above 0, at most 86400).",
+    ),
+    Option(
+        "readTimeout",
+        "QBOXMAIL_READ_TIMEOUT",
+        "30",
+        "number",
+        "Seconds to wait for an answer (above 0, at most 86400).",
     ),
     Option(
         "maxAttempts",
         "QBOXMAIL_MAX_ATTEMPTS",
         "5",
         "integer",
-        "Attempts per request, the first included.",
+        "Attempts per request, the first included; a whole number (`3.0` is 3).",
     ),
     Option(
         "maxRetrySeconds",
         "QBOXMAIL_MAX_RETRY_SECONDS",
         "60",
         "number",
-        "Total seconds one request may spend retrying.",
+        "Total seconds one request may spend retrying (above 0, at most 86400).",
     ),
 )
 """Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
@@ -82,16 +93,25 @@ def config_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-def _positive(option: Option, raw: str | None, kind: type[float] | type[int]) -> Any:
+MAX_SECONDS = 86400
+"""The most seconds a timeout or the retry budget may be; sockets overflow on huge values."""
+
+
+def _positive(option: Option, raw: str | None) -> Any:
+    """Seconds in (0, MAX_SECONDS], or a whole number >= 1 ("3.0" too); else ConfigurationError."""
     try:
-        value = kind(raw or "")
+        value = float(raw or "")
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise ConfigurationError(
-            f"qboxmail:{option.key}", f"must be a positive number; got {raw!r}"
-        )
-    return value
+        value = math.nan
+    if option.type_name == "integer":
+        if math.isfinite(value) and value >= 1 and value.is_integer():
+            return int(value)
+        rule = "must be a whole number of at least 1"
+    else:
+        if 0 < value <= MAX_SECONDS:
+            return value
+        rule = f"must be a number of seconds above 0 and at most {MAX_SECONDS}"
+    raise ConfigurationError(f"qboxmail:{option.key}", f"{rule}; got {raw!r}")
 
 
 def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
@@ -100,11 +120,10 @@ def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
         option.lookup(config, environ) for option in OPTIONS
     )
     endpoint = check_endpoint(endpoint or DEFAULT_ENDPOINT)
-    connect_timeout = _positive(OPTIONS[2], connect, float)
-    read_timeout = _positive(OPTIONS[3], read, float)
+    connect_timeout = _positive(OPTIONS[2], connect)
+    read_timeout = _positive(OPTIONS[3], read)
     policy = RetryPolicy(
-        max_attempts=_positive(OPTIONS[4], attempts, int),
-        max_elapsed=_positive(OPTIONS[5], budget, float),
+        max_attempts=_positive(OPTIONS[4], attempts), max_elapsed=_positive(OPTIONS[5], budget)
     )
     if not token:
         return None

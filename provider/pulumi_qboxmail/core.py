@@ -17,6 +17,7 @@ from .errors import InvalidSettingsError
 from .model import (
     APPLY_TO_ALL,
     FIELDS,
+    MISMATCH,
     SECRET_FIELDS,
     SETTINGS,
     FieldError,
@@ -62,7 +63,11 @@ def check(news: Mapping[str, Any]) -> Checked:
     unknown = {k: v for k, v in news.items() if is_unknown(v)}
     known = {k: v for k, v in news.items() if k not in unknown}
     normalized, errors = validate(known)
-    failures = [e for e in errors if e.field not in unknown]
+    # A known confirmation can only be compared once the password is known too: at apply time.
+    awaiting_password = PASSWORD in unknown
+    failures = [
+        e for e in errors if e.field not in unknown and not (awaiting_password and e == MISMATCH)
+    ]
     for name, value in unknown.items():
         if name not in FIELDS:
             failures.append(unknown_field(name))

@@ -215,6 +215,8 @@ class RecordedRequest:
     token: str
     at: float = field(default=0.0, compare=False)
     """Wall-clock arrival time (time.time()), to measure the gaps between retries."""
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Every header received except X-Api-Token, which `token` shows masked."""
 
 
 @dataclass(frozen=True)
@@ -484,8 +486,9 @@ class _Handler(BaseHTTPRequestHandler):
         token = self.headers.get("X-Api-Token")
         parts = urlsplit(self.path)
         path = parts.path
+        shown = {k: v for k, v in self.headers.items() if k.lower() != "x-api-token"}
         request = RecordedRequest(
-            self.command, self.path, _parse(raw), emulator._mask(token), time.time()
+            self.command, self.path, _parse(raw), emulator._mask(token), time.time(), shown
         )
         emulator._record(request)
         if not (path == "/api" or path.startswith("/api/")):

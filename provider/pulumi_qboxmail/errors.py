@@ -36,11 +36,35 @@ class InvalidSettingsError(QboxError):
         return "\n".join(f"QboxDomainSettings {self.domain_code}: {e}" for e in self.errors)
 
 
-def _status_text(status: int) -> str:
+def _phrase(status: int) -> str:
     try:
-        return f"HTTP {status} {HTTPStatus(status).phrase}"
+        return HTTPStatus(status).phrase
     except ValueError:
-        return f"HTTP {status}"
+        return ""
+
+
+def _status_text(status: int) -> str:
+    phrase = _phrase(status)
+    return f"HTTP {status} {phrase}" if phrase else f"HTTP {status}"
+
+
+FieldReason = tuple[str | None, str | None]
+"""One item of an API error's `errors` list: (field, description), either possibly absent."""
+
+# Qboxmail's documented message for a status whose HTTP phrase says something else (NOTES.md).
+_STATUS_WORDS = {422: "validation failed"}
+_SHOWN_LENGTH = 300
+
+
+def _one_line(text: str) -> str:
+    # The API's text is shown as it came, but never as extra lines or a wall of text.
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _SHOWN_LENGTH else flat[: _SHOWN_LENGTH - 3] + "..."
+
+
+def _restates_status(status: int, message: str) -> bool:
+    said = message.strip().rstrip(".").lower()
+    return said in (_phrase(status).lower(), _STATUS_WORDS.get(status))
 
 
 class ApiError(QboxError):
@@ -55,6 +79,7 @@ class ApiError(QboxError):
         status: int,
         message: str = "",
         *,
+        errors: Sequence[FieldReason] = (),
         attempts: int = 1,
         elapsed: float = 0.0,
         retry_after: float | None = None,
@@ -63,6 +88,7 @@ class ApiError(QboxError):
         self.domain_code = domain_code
         self.status = status
         self.message = message
+        self.errors = tuple(errors)
         self.attempts = attempts
         self.elapsed = elapsed
         self.retry_after = retry_after
@@ -75,12 +101,27 @@ class ApiError(QboxError):
             text += f"; Qboxmail asked to wait {self.retry_after:.0f}s, beyond the retry budget"
         return text
 
+    def reasons(self) -> list[str]:
+        """Qboxmail's own words, one line each: its message, then every field error."""
+        # A message that only names the status ("Forbidden") would repeat our headline.
+        said: list[str] = []
+        if self.message and not _restates_status(self.status, self.message):
+            said.append(f"Qboxmail says: {_one_line(self.message)}")
+        for field, text in self.errors:
+            if field:
+                why = f": {_one_line(text)}" if text else ""
+                said.append(f"Qboxmail rejected {_one_line(field)}{why}")
+            elif text:
+                said.append(f"Qboxmail says: {_one_line(text)}")
+        prefix = f"QboxDomainSettings {self.domain_code}:"
+        return [f"{prefix} {line} (HTTP {self.status})" for line in said]
+
     def __str__(self) -> str:
-        detail = f": {self.message}" if self.message and type(self) is ApiError else ""
-        return (
-            f"QboxDomainSettings {self.domain_code}: {self.summary}{detail} "
+        head = (
+            f"QboxDomainSettings {self.domain_code}: {self.summary} "
             f"({_status_text(self.status)}){self._gave_up()}. {self.advice}"
         )
+        return "\n".join([head, *self.reasons()])
 
 
 class UnauthorizedError(ApiError):
@@ -95,6 +136,24 @@ class UnexpectedBodyError(ApiError):
 
     summary = 'Qboxmail answered without the documented {"resources": [...]} envelope'
     advice = "Check that qboxmail:endpoint points at the Qboxmail API."
+
+
+class NoDomainReturnedError(UnexpectedBodyError):
+    """A success whose `resources` list is empty: no domain came back for the code asked for."""
+
+    summary = "Qboxmail returned no domain for this code"
+    advice = "Check domain_code; report it if the domain exists in the Qboxmail panel."
+
+
+class WrongDomainReturnedError(UnexpectedBodyError):
+    """A success that returned a domain other than the one asked for."""
+
+    advice = "Check that qboxmail:endpoint points at the Qboxmail API; report it if it does."
+
+    def __init__(self, domain_code: str, status: int, returned: str) -> None:
+        super().__init__(domain_code, status)
+        self.returned = returned
+        self.summary = f"Qboxmail returned the domain {_one_line(returned)!r} instead"
 
 
 class ForbiddenError(ApiError):
@@ -114,17 +173,15 @@ class NotFoundError(ApiError):
 class ApiValidationError(ApiError):
     """422: Qboxmail rejected one or more fields; one line per field."""
 
-    def __init__(
-        self, domain_code: str, errors: Sequence[tuple[str, str]], message: str = ""
-    ) -> None:
-        super().__init__(domain_code, 422, message)
-        self.errors = tuple(errors)
+    def __init__(self, domain_code: str, errors: Sequence[FieldReason], message: str = "") -> None:
+        super().__init__(domain_code, 422, message, errors=errors)
 
     def __str__(self) -> str:
-        prefix = f"QboxDomainSettings {self.domain_code}: Qboxmail rejected"
-        if not self.errors:
-            return f"{prefix} the request: {self.message or 'Validation failed'} (HTTP 422)"
-        return "\n".join(f"{prefix} {field}: {text} (HTTP 422)" for field, text in self.errors)
+        if self.errors:
+            return "\n".join(self.reasons())
+        shown = _one_line(self.message) or "Validation failed"
+        prefix = f"QboxDomainSettings {self.domain_code}:"
+        return f"{prefix} Qboxmail rejected the request: {shown} (HTTP 422)"
 
 
 class RateLimitedError(ApiError):

@@ -12,10 +12,10 @@ import ipaddress
 import json
 import math
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import resources
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, Validat
 from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError, core_schema
 
 INT32_MAX = 2**31 - 1
-INT64_MAX = 2**63 - 1
+SAFE_INT_MAX = 2**53 - 1
+"""The largest 64-bit value Pulumi carries without rounding: every number travels as a double,
+and a double cannot tell 2**53 + 1 from 2**53, so any larger program value arrives above this."""
 
 
 @dataclass(frozen=True)
@@ -195,15 +197,19 @@ def email() -> Rule:
 
 
 @cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def zone_names() -> frozenset[str]:
+    """Every time zone name the `tzdata` package lists: one fixed list on every OS."""
+    # Not zoneinfo.available_timezones(): it merges in the OS database, so names such as
+    # "posix/Europe/Rome" or "localtime" would pass on one machine and fail on another.
+    listed = (resources.files("tzdata") / "zones").read_text(encoding="utf-8")
+    return frozenset(listed.split())
 
 
 def iana_zone() -> Rule:
     text = 'must be an IANA time zone name such as "Europe/Rome" or "UTC"'
 
     def check(value: Any) -> str:
-        names = _zone_names()
+        names = zone_names()
         if isinstance(value, str) and value in names:
             return value
         message = text
@@ -336,7 +342,13 @@ class DomainSettings(BaseModel):
         None, description="Catch-all destination email address."
     )
     default_quota: Annotated[
-        int | None, integer(0, INT64_MAX, f"must be a whole number of bytes from 0 to {INT64_MAX}")
+        int | None,
+        integer(
+            0,
+            SAFE_INT_MAX,
+            f"must be a whole number of bytes from 0 to {SAFE_INT_MAX} "
+            "(2^53 - 1, the largest integer a Pulumi number holds safely)",
+        ),
     ] = Field(None, description="Default quota in bytes for new email accounts.")
     antispam_level: Annotated[int | None, one_of(ANTISPAM_LEVELS)] = Field(
         None, description="Antispam level."
@@ -507,6 +519,10 @@ SETTINGS: tuple[str, ...] = tuple(
 """The settings the API stores (and may return on GET), password excluded."""
 
 
+MISMATCH = FieldError(SECRET_FIELDS[1], "must match postmaster_password")
+"""The one failure that depends on two inputs: a confirmation that differs from the password."""
+
+
 RULES: dict[str, Rule] = {
     name: next(m for m in info.metadata if isinstance(m, Rule))
     for name, info in DomainSettings.model_fields.items()
@@ -555,7 +571,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
         normalized = model.model_dump(include=set(raw))
     password, confirmation = (raw.get(name) for name in SECRET_FIELDS)
     if confirmation is not None and not bad & set(SECRET_FIELDS) and confirmation != password:
-        errors.append(FieldError(SECRET_FIELDS[1], "must match postmaster_password"))
+        errors.append(MISMATCH)
     normalized.pop(SECRET_FIELDS[1], None)
     return normalized, errors
 
