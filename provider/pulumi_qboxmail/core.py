@@ -16,6 +16,7 @@ from pulumi.output import Unknown
 from .errors import InvalidSettingsError
 from .model import (
     APPLY_TO_ALL,
+    CONFIRMATION_MISMATCH,
     FIELDS,
     SECRET_FIELDS,
     SETTINGS,
@@ -30,19 +31,24 @@ PASSWORD, CONFIRMATION = SECRET_FIELDS
 REPLACE_ON_CHANGE = ("domain_code",)
 
 
-def is_unknown(value: Any) -> bool:
-    """Whether a value is, or holds at any depth, a value unknown during preview."""
+def holds(value: Any, kinds: type | tuple[type, ...]) -> bool:
+    """Whether a value is, or holds in a list, tuple or dict at any depth, one of `kinds`."""
     # Iterative: hostile inputs may nest deeper than the recursion limit.
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, Unknown):
+        if isinstance(item, kinds):
             return True
         if isinstance(item, list | tuple):
             pending.extend(item)
         elif isinstance(item, dict):
             pending.extend(item.values())
     return False
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether a value is, or holds at any depth, a value unknown during preview."""
+    return holds(value, Unknown)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,9 @@ def check(news: Mapping[str, Any]) -> Checked:
     known = {k: v for k, v in news.items() if k not in unknown}
     normalized, errors = validate(known)
     failures = [e for e in errors if e.field not in unknown]
+    if PASSWORD in unknown:
+        # The confirmation can be compared only once the password is known.
+        failures = [e for e in failures if e != CONFIRMATION_MISMATCH]
     for name, value in unknown.items():
         if name not in FIELDS:
             failures.append(unknown_field(name))

@@ -36,6 +36,20 @@ class InvalidSettingsError(QboxError):
         return "\n".join(f"QboxDomainSettings {self.domain_code}: {e}" for e in self.errors)
 
 
+class InvalidInputsError(QboxError):
+    """A program gave a QboxDomainSettings resource inputs that break the schema's rules."""
+
+    def __init__(self, resource_name: str, errors: Sequence[FieldError]) -> None:
+        super().__init__(resource_name, tuple(errors))
+        self.resource_name = resource_name
+        self.errors = tuple(errors)
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        head = f"QboxDomainSettings {self.resource_name!r} has {count} invalid input"
+        return head + ("s:" if count != 1 else ":") + "".join(f"\n  {e}" for e in self.errors)
+
+
 def _status_text(status: int) -> str:
     try:
         return f"HTTP {status} {HTTPStatus(status).phrase}"

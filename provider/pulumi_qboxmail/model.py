@@ -507,6 +507,9 @@ SETTINGS: tuple[str, ...] = tuple(
 """The settings the API stores (and may return on GET), password excluded."""
 
 
+CONFIRMATION_MISMATCH = FieldError(SECRET_FIELDS[1], "must match postmaster_password")
+"""The one rule that spans two fields: the confirmation, when given, equals the password."""
+
 RULES: dict[str, Rule] = {
     name: next(m for m in info.metadata if isinstance(m, Rule))
     for name, info in DomainSettings.model_fields.items()
@@ -552,7 +555,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
         normalized = model.model_dump(include=set(raw))
     password, confirmation = (raw.get(name) for name in SECRET_FIELDS)
     if confirmation is not None and not bad & set(SECRET_FIELDS) and confirmation != password:
-        errors.append(FieldError(SECRET_FIELDS[1], "must match postmaster_password"))
+        errors.append(CONFIRMATION_MISMATCH)
     normalized.pop(SECRET_FIELDS[1], None)
     return normalized, errors
 
