@@ -23,10 +23,12 @@ from .errors import (
     ApiError,
     ApiValidationError,
     ConfigurationError,
+    InvalidSettingsError,
     ServerError,
     TransportError,
     UnexpectedBodyError,
 )
+from .model import validate
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
 SANDBOX_ENDPOINT = "https://sandbox.qboxmail.com"
@@ -113,6 +115,15 @@ def check_endpoint(endpoint: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def domain_code(code: str) -> str:
+    """The code, when it is one (D and 9 digits); InvalidSettingsError before it can reach a URL."""
+    # Unchecked, "../../other" would send the token to another path of the API.
+    errors = validate({"domain_code": code})[1]
+    if errors:
+        raise InvalidSettingsError(str(code), errors)
+    return code
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -179,7 +190,7 @@ class QboxClient:
 
     def get_domain(self, code: str) -> dict[str, Any]:
         """GET /api/domains/{code}, unwrapped from its `resources` envelope."""
-        response = self.request("GET", code)
+        response = self.request("GET", domain_code(code))
         try:
             resource = response.json()["resources"][0]
         except (ValueError, KeyError, IndexError, TypeError):
@@ -190,7 +201,7 @@ class QboxClient:
 
     def update_domain(self, code: str, body: Mapping[str, Any]) -> None:
         """PUT /api/domains/{code}; any 2xx is success and its body is ignored."""
-        self.request("PUT", code, body)
+        self.request("PUT", domain_code(code), body)
 
     def request(
         self, method: str, code: str, body: Mapping[str, Any] | None = None
