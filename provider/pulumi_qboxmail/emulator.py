@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-# Settings a GET returns (NOTES.md), with a new domain's values; other settings are write-only.
+# Settings a GET returns (docs/qboxmail-api-notes.md), with a new domain's values; the others
+# are write-only.
 MAX_ACCOUNTS = (
     *("max_email_accounts", "max_email_accounts_archive", "max_email_accounts_25gb"),
     *("max_email_accounts_50gb", "max_email_accounts_100gb"),
@@ -112,7 +113,7 @@ def _is_network(v: Any) -> bool:
 
 
 def _is_flag(v: Any) -> bool:
-    # Typed boolean[] in the doc but a flag per NOTES.md: take either form.
+    # Typed boolean[] in the doc but a flag per docs/qboxmail-api-notes.md: take either form.
     return isinstance(v, bool) or (isinstance(v, list) and all(isinstance(x, bool) for x in v))
 
 
