@@ -28,7 +28,7 @@ from .errors import (
     TransportError,
     UnexpectedBodyError,
 )
-from .model import validate
+from .model import DOMAIN_CODE, validate
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
 SANDBOX_ENDPOINT = "https://sandbox.qboxmail.com"
@@ -117,11 +117,11 @@ def check_endpoint(endpoint: str) -> str:
 
 def domain_code(code: str) -> str:
     """The code, when it is one (D and 9 digits); InvalidSettingsError before it can reach a URL."""
-    # Unchecked, "../../other" would send the token to another path of the API.
-    errors = validate({"domain_code": code})[1]
-    if errors:
-        raise InvalidSettingsError(str(code), errors)
-    return code
+    # Unchecked, "../../other" would send the token to another path of the API. A guard at the
+    # URL, not a second validation: the schema's own pattern, and its message only on failure.
+    if isinstance(code, str) and re.fullmatch(DOMAIN_CODE, code):
+        return code
+    raise InvalidSettingsError(str(code), validate({"domain_code": code})[1])
 
 
 def _is_loopback(host: str) -> bool:
