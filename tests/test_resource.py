@@ -88,6 +88,8 @@ def test_a_bad_plain_value_fails_the_users_test_at_construction_naming_the_resou
 
     assert str(info.value) == one_error(line)
     assert monitor.requests == []  # the bad value never reached the engine
+    # Under `pulumi up` a RunError ends the program with this message alone, no traceback.
+    assert isinstance(info.value, pulumi.RunError)
 
 
 @pytest.mark.parametrize(("_case", "settings", "line"), SIX_CASES, ids=IDS)

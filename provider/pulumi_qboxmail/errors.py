@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from http import HTTPStatus
 
+from pulumi.errors import RunError
+
 from .model import FieldError
 
 
@@ -36,7 +38,8 @@ class InvalidSettingsError(QboxError):
         return "\n".join(f"QboxDomainSettings {self.domain_code}: {e}" for e in self.errors)
 
 
-class InvalidInputsError(QboxError):
+# A RunError too: `pulumi preview` and `up` then show only the message, without a traceback.
+class InvalidInputsError(QboxError, RunError):
     """A program gave a QboxDomainSettings resource inputs that break the schema's rules."""
 
     def __init__(self, resource_name: str, errors: Sequence[FieldError]) -> None:
