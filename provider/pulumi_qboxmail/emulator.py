@@ -113,7 +113,7 @@ def _is_network(v: Any) -> bool:
 
 
 def _is_flag(v: Any) -> bool:
-    # Typed boolean[] in the doc but a flag per docs/qboxmail-api-notes.md: take either form.
+    # boolean[] on the Update domain page, a flag in docs/qboxmail-api-notes.md: accept both.
     return isinstance(v, bool) or (isinstance(v, list) and all(isinstance(x, bool) for x in v))
 
 
