@@ -45,10 +45,11 @@ def finalize_failed_registrations() -> Iterator[None]:
     """Finalize what the failed registrations of this module leave behind, before others run."""
     yield
     # A failed registration leaves futures failed and never awaited; asyncio logs each, with a
-    # formatted traceback, when it is garbage-collected. On Python 3.11.7 that formatting, run
-    # by the collector in the middle of another AST build (pytest's assertion rewriting,
-    # hypothesis), makes that build fail with "AST constructor recursion depth mismatch"
-    # (CPython gh-106905). Collect now, while nothing is being parsed.
+    # formatted traceback, when it is garbage-collected. On Python 3.11.7 that formatting parses
+    # source (ast) and, run by the collector in the middle of another AST build (pytest's
+    # assertion rewriting, hypothesis), makes that build fail with "AST constructor recursion
+    # depth mismatch": CPython's AST recursion counter is not re-entrant there. Collect now,
+    # while nothing is being parsed.
     gc.collect()
 
 
