@@ -55,6 +55,7 @@ DOMAIN_PATH = re.compile(r"/api/domains/([^/]+)/?")
 # The API's own rule for a code, kept here on purpose: the emulator never imports the package's
 # model, so the tests compare the package against an independent reading of the API docs.
 DOMAIN_CODE = re.compile(r"D[0-9]{9}")
+"""A domain code as the API's Update domain page defines it: D and 9 digits."""
 PASSWORD_RULE = "must be at least 8 characters and contain at least one letter and one number"
 
 Check = Callable[[Any], "str | None"]
