@@ -20,9 +20,9 @@ import pulumi
 import pytest
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
-from test_programs import EngineLikeMocks, RecordingMonitor, clean_runtime
 
 from pulumi_qboxmail import InvalidInputsError, QboxDomainSettings
+from test_programs import EngineLikeMocks, RecordingMonitor, clean_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "D123456789"
