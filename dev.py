@@ -15,6 +15,7 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -81,8 +82,24 @@ fill("docs/installation-configuration.md", "config", config_table())
 """
 
 
+# Commands whose extra arguments nothing reads: refused, never silently dropped. `test` and
+# `bench` pass theirs to pytest and benchmarks/run.py, which refuse what they do not know.
+TAKES_NO_ARGUMENTS = {"demo", "docs"}
+
+
+def usage_error(problem: str) -> NoReturn:
+    """Exit with status 2, the problem and the usage: nothing has been set up or run."""
+    print(f"dev.py: {problem}\n{__doc__}", file=sys.stderr)
+    sys.exit(2)
+
+
 if __name__ == "__main__":
     commands = {"test": test, "demo": demo, "bench": bench, "docs": docs}
+    if sys.argv[1:2] in (["-h"], ["--help"]):
+        print(__doc__)
+        sys.exit(0)
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
-        sys.exit(__doc__)
+        usage_error(f"unknown command {sys.argv[1]!r}" if len(sys.argv) > 1 else "no command")
+    if sys.argv[1] in TAKES_NO_ARGUMENTS and sys.argv[2:]:
+        usage_error(f"{sys.argv[1]} takes no arguments; got {' '.join(sys.argv[2:])}")
     commands[sys.argv[1]](sys.argv[2:])

@@ -18,6 +18,7 @@ from pulumi_qboxmail import (
     ApiValidationError,
     ConfigurationError,
     ForbiddenError,
+    InvalidSettingsError,
     NotFoundError,
     QboxClient,
     RateLimitedError,
@@ -134,6 +135,31 @@ def test_update_sends_json_with_the_documented_headers(
         == f"pulumi-qboxmail/{installed} python-requests/{requests.__version__}"
     )
     assert "x-api-token" not in received  # the log shows it only masked, as `token`
+
+
+NOT_CODES = [
+    "../../other",
+    "D123456789/../../other",
+    "D123456789?x=1",
+    "d123456789",
+    "D12345678",
+    "",
+]
+
+
+@pytest.mark.parametrize("method", ["get_domain", "update_domain"])
+@pytest.mark.parametrize("bad", NOT_CODES)
+def test_a_code_that_is_not_d_and_9_digits_is_refused_before_any_request(
+    client: QboxClient, emulator: Emulator, code: str, method: str, bad: str
+) -> None:
+    call = client.get_domain if method == "get_domain" else lambda c: client.update_domain(c, {})
+    with pytest.raises(InvalidSettingsError) as failure:
+        call(bad)
+    assert str(failure.value) == (
+        f"QboxDomainSettings {bad}: domain_code: must be D followed by exactly 9 digits, "
+        f'e.g. D123456789; got "{bad}"'
+    )
+    assert emulator.requests == []
 
 
 STATUS_ERRORS: list[tuple[int, type[ApiError], str]] = [

@@ -288,6 +288,50 @@ def test_state_file_round_trip(tmp_path: Path) -> None:
     assert reloaded.domains["D000000001"]["max_email_accounts"] == -1
 
 
+def test_a_put_the_state_file_cannot_record_answers_500_and_changes_nothing(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emulator = Emulator(domains=[CODE], state_file=state)
+    with emulator:
+        (tmp_path / ".state.json.tmp").mkdir()  # where the next save writes first: now it cannot
+        assert put(emulator, {"antispam_level": 3}).status_code == 500
+        assert resource(emulator)["antispam_level"] == 2
+    assert emulator.domains[CODE]["antispam_level"] == 2
+    assert json.loads(state.read_text())[CODE]["antispam_level"] == 2
+
+
+START_ERRORS: list[tuple[str, str, list[str], str]] = [
+    ("corrupt state", "{not json", ["--state", "{state}"], "--state {state}: not a JSON file: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+    ("state not an object", "[1, 2]", ["--state", "{state}"], "--state {state}: must hold a JSON object of domains, not a list"),
+    ("state with a bad code", '{"example.com": {}}', ["--state", "{state}"], '--state {state}: "example.com" is not a domain code (D and 9 digits)'),
+    ("state with bad settings", '{"D123456789": 3}', ["--state", "{state}"], "--state {state}: the settings of D123456789 must be a JSON object"),
+    ("state in a missing folder", "", ["--state", "{tmp}/missing/state.json"], "--state {tmp}/missing/state.json: cannot write it: No such file or directory"),
+    ("state under a file", "", ["--state", "{state}/state.json"], "--state {state}/state.json: cannot write it: Not a directory"),
+    ("state is a folder", "", ["--state", "{tmp}"], "--state {tmp}: cannot read it: Is a directory"),
+    ("domain not a code", "", ["--domain", "example.com"], '--domain "example.com" is not a domain code (D and 9 digits)'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("_case", "content", "options", "line"), START_ERRORS, ids=[e[0] for e in START_ERRORS]
+)
+def test_cli_refuses_a_bad_start_in_one_line_and_exits_2(
+    tmp_path: Path, _case: str, content: str, options: list[str], line: str
+) -> None:
+    state = tmp_path / "state.json"
+    if content:
+        state.write_text(content)
+    elif "{state}/" in options[-1]:
+        state.write_text("{}")  # a file where a folder should be
+    fill = {"state": str(state), "tmp": str(tmp_path)}
+    command = [sys.executable, "-m", "pulumi_qboxmail.emulator", "--port", "0"]
+    command += [option.format(**fill) for option in options]
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"python -m pulumi_qboxmail.emulator: error: {line.format(**fill)}\n"
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_cli_prints_url_serves_and_exits_cleanly(signum: signal.Signals) -> None:
     command = [sys.executable, "-m", "pulumi_qboxmail.emulator", "--port", "0", "--domain", CODE]

@@ -19,14 +19,14 @@ from typing import Any
 import pytest
 import yaml
 
-# Imported for its autouse fixture too: every test here starts with a clean Pulumi runtime.
-from test_programs import FLEET, ProgramRun, clean_runtime  # noqa: F401
-
 from conftest import TOKEN, clean_env, start_plugin
 from plugin import Diff, Plugin
 from pulumi_qboxmail.emulator import DEFAULTS, Emulator
 from pulumi_qboxmail.export import run
 from pulumi_qboxmail.model import MAX_EMAIL_QUOTAS, PULUMI_NAMES
+
+# Imported for its autouse fixture too: every test here starts with a clean Pulumi runtime.
+from test_programs import FLEET, ProgramRun, clean_runtime  # noqa: F401
 
 COUNT = 250
 NO_CHANGE = Diff("none", [], False)

@@ -146,6 +146,21 @@ def test_preview_leaves_unknown_values_alone_and_an_unknown_domain_code_replaces
     assert emulator.requests == []
 
 
+def test_preview_with_an_unknown_password_leaves_its_known_confirmation_unjudged(
+    plugin: Plugin, code: str
+) -> None:
+    inputs = {"domain_code": code, "postmaster_password": UNKNOWN}
+    confirmation = {"postmaster_password_confirmation": "Postmaster2024x"}
+
+    _, failures = plugin.check({}, {**inputs, **confirmation})
+    assert failures == []
+    # A confirmation that is not even a string is still refused while the password is unknown.
+    _, failures = plugin.check({}, {**inputs, "postmaster_password_confirmation": 7})
+    assert failures == [
+        ("postmaster_password_confirmation", "must be a string equal to postmaster_password")
+    ]
+
+
 def test_check_reports_one_failure_per_bad_field_and_sends_nothing(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:

@@ -16,6 +16,7 @@ from typing import Any, cast
 import dill
 import pulumi
 import pytest
+import yaml
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
@@ -163,8 +164,10 @@ def clean_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     _reset_runtime()
 
 
-def run_quickstart(**kwargs: Any) -> ProgramRun:
-    return ProgramRun(QUICKSTART, project="qboxmail-quickstart", **kwargs).execute()
+def run_quickstart(config: Mapping[str, str] | None = None, **kwargs: Any) -> ProgramRun:
+    """The quickstart as `pulumi up` runs it after `pulumi config set domainCode D123456789`."""
+    config = {"qboxmail-quickstart:domainCode": "D123456789", **(config or {})}
+    return ProgramRun(QUICKSTART, project="qboxmail-quickstart", config=config, **kwargs).execute()
 
 
 def run_fleet(**kwargs: Any) -> ProgramRun:
@@ -190,11 +193,33 @@ def test_quickstart_registers_the_configured_domain_with_its_settings() -> None:
     }
 
 
-def test_quickstart_defaults_to_the_demo_domain_without_config() -> None:
-    run = run_quickstart()
+def test_quickstart_without_a_domain_code_fails_saying_which_config_to_set() -> None:
+    run = ProgramRun(QUICKSTART, project="qboxmail-quickstart")
+    with pytest.raises(pulumi.ConfigMissingError) as info:
+        run.execute()
 
-    assert run.inputs() == {"domain": {"domain_code": "D123456789", **QUICKSTART_SETTINGS}}
-    assert run.exports["domain_code"] == "D123456789"
+    assert str(info.value) == (
+        "Missing required configuration variable 'qboxmail-quickstart:domainCode'\n"
+        "\tplease set a value using the command "
+        "`pulumi config set qboxmail-quickstart:domainCode <value>`"
+    )
+    assert run.monitor.requests == []  # never a placeholder domain
+
+
+@pytest.mark.parametrize("project_file", ["Pulumi.yaml", "examples/quickstart/Pulumi.yaml"])
+def test_quickstart_reads_the_domain_code_of_whichever_project_runs_it(project_file: str) -> None:
+    project = yaml.safe_load((ROOT / project_file).read_text(encoding="utf-8"))["name"]
+    run = ProgramRun(QUICKSTART, project=project, config={f"{project}:domainCode": "D000000007"})
+
+    assert run.execute().inputs()["domain"]["domain_code"] == "D000000007"
+
+
+def test_the_root_and_the_quickstart_are_distinct_projects_so_stacks_never_share_state() -> None:
+    names = [
+        yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))["name"]
+        for path in ("Pulumi.yaml", "examples/quickstart/Pulumi.yaml", "examples/fleet/Pulumi.yaml")
+    ]
+    assert len(set(names)) == 3, names
 
 
 def test_quickstart_registers_a_plain_tiny_by_reference_provider_without_the_token() -> None:

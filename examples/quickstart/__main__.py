@@ -8,7 +8,7 @@ config = pulumi.Config()
 
 domain = QboxDomainSettings(
     "domain",
-    domain_code=config.get("domainCode") or "D123456789",
+    domain_code=config.require("domainCode"),  # pulumi config set domainCode <code>
     antispam_level=3,
     allow_nets=["192.0.2.0/24", "2001:db8::/32"],
     force_otp=True,

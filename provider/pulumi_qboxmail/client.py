@@ -25,6 +25,7 @@ from .errors import (
     ApiValidationError,
     ConfigurationError,
     FieldReason,
+    InvalidSettingsError,
     NoDomainReturnedError,
     ServerError,
     TransportError,
@@ -32,6 +33,7 @@ from .errors import (
     UnexpectedPageError,
     WrongDomainReturnedError,
 )
+from .model import DOMAIN_CODE, validate
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
 SANDBOX_ENDPOINT = "https://sandbox.qboxmail.com"
@@ -144,6 +146,15 @@ def check_token(token: str) -> str:
     return stripped
 
 
+def domain_code(code: str) -> str:
+    """The code, when it is one (D and 9 digits); InvalidSettingsError before it can reach a URL."""
+    # Unchecked, "../../other" would send the token to another path of the API. A guard at the
+    # URL, not a second validation: the schema's own pattern, and its message only on failure.
+    if isinstance(code, str) and re.fullmatch(DOMAIN_CODE, code):
+        return code
+    raise InvalidSettingsError(str(code), validate({"domain_code": code})[1])
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -211,7 +222,7 @@ class QboxClient:
 
         An empty `resources` and a returned `code` other than the one asked for are errors.
         """
-        response = self.request("GET", code)
+        response = self.request("GET", domain_code(code))
         try:
             resources = response.json()["resources"]
         except (ValueError, KeyError, TypeError):
@@ -258,7 +269,7 @@ class QboxClient:
 
     def update_domain(self, code: str, body: Mapping[str, Any]) -> None:
         """PUT /api/domains/{code}; any 2xx is success and its body is ignored."""
-        self.request("PUT", code, body)
+        self.request("PUT", domain_code(code), body)
 
     def request(
         self,

@@ -31,19 +31,24 @@ PASSWORD, CONFIRMATION = SECRET_FIELDS
 REPLACE_ON_CHANGE = ("domain_code",)
 
 
-def is_unknown(value: Any) -> bool:
-    """Whether a value is, or holds at any depth, a value unknown during preview."""
+def holds(value: Any, kinds: type | tuple[type, ...]) -> bool:
+    """Whether a value is, or holds in a list, tuple or dict at any depth, one of `kinds`."""
     # Iterative: hostile inputs may nest deeper than the recursion limit.
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, Unknown):
+        if isinstance(item, kinds):
             return True
         if isinstance(item, list | tuple):
             pending.extend(item)
         elif isinstance(item, dict):
             pending.extend(item.values())
     return False
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether a value is, or holds at any depth, a value unknown during preview."""
+    return holds(value, Unknown)
 
 
 @dataclass(frozen=True)

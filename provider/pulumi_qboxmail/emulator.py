@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-# Settings a GET returns (NOTES.md), with a new domain's values; other settings are write-only.
+# Settings a GET returns (docs/qboxmail-api-notes.md), with a new domain's values; the others
+# are write-only.
 MAX_ACCOUNTS = (
     *("max_email_accounts", "max_email_accounts_archive", "max_email_accounts_25gb"),
     *("max_email_accounts_50gb", "max_email_accounts_100gb"),
@@ -54,6 +55,10 @@ MESSAGES |= {405: "Method not allowed", 422: "Validation failed"}
 DOMAIN_PATH = re.compile(r"/api/domains/([^/]+)/?")
 LIST_PATH = re.compile(r"/api/domains/?")
 LIST_PER = 25  # the documented default page size
+# The API's own rule for a code, kept here on purpose: the emulator never imports the package's
+# model, so the tests compare the package against an independent reading of the API docs.
+DOMAIN_CODE = re.compile(r"D[0-9]{9}")
+"""A domain code as the API's Update domain page defines it: D and 9 digits."""
 PASSWORD_RULE = "must be at least 8 characters and contain at least one letter and one number"
 
 Check = Callable[[Any], "str | None"]
@@ -112,7 +117,7 @@ def _is_network(v: Any) -> bool:
 
 
 def _is_flag(v: Any) -> bool:
-    # Typed boolean[] in the doc but a flag per NOTES.md: take either form.
+    # boolean[] on the Update domain page, a flag in docs/qboxmail-api-notes.md: accept both.
     return isinstance(v, bool) or (isinstance(v, list) and all(isinstance(x, bool) for x in v))
 
 
@@ -205,6 +210,33 @@ def _parse(raw: bytes) -> Any:
         return raw.decode("utf-8", "replace")
 
 
+class StartError(Exception):
+    """The emulator cannot start as asked: a bad domain code or an unusable state file."""
+
+
+def _load_state(path: Path) -> dict[str, dict[str, Any]]:
+    """The domains saved in a state file; StartError, in one line, when it cannot be used."""
+    try:
+        state = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise StartError(f"--state {path}: cannot read it: {exc.strerror}") from None
+    except ValueError as exc:
+        raise StartError(f"--state {path}: not a JSON file: {exc}") from None
+    if not isinstance(state, dict):
+        found = type(state).__name__
+        raise StartError(f"--state {path}: must hold a JSON object of domains, not a {found}")
+    for code, settings in state.items():
+        _check_code(code, f"--state {path}:")
+        if not isinstance(settings, dict):
+            raise StartError(f"--state {path}: the settings of {code} must be a JSON object")
+    return state
+
+
+def _check_code(code: Any, where: str) -> None:
+    if not isinstance(code, str) or not DOMAIN_CODE.fullmatch(code):
+        raise StartError(f"{where} {json.dumps(code)} is not a domain code (D and 9 digits)")
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request as the emulator received it, with the token masked."""
@@ -250,11 +282,19 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         if self.state_file is not None and self.state_file.exists():
-            for code, settings in json.loads(self.state_file.read_text("utf-8")).items():
+            for code, settings in _load_state(self.state_file).items():
                 self.add_domain(code, **settings)
         for code in domains:
+            _check_code(code, "--domain")
             if code not in self.domains:
                 self.add_domain(code)
+        if self.state_file is not None:
+            # Written now, so a path that cannot be written fails the start, not every PUT.
+            try:
+                self._save(self.domains)
+            except OSError as exc:
+                problem = f"--state {self.state_file}: cannot write it: {exc.strerror}"
+                raise StartError(problem) from None
 
     def add_domain(self, code: str, **settings: Any) -> None:
         """Create (or reset) a domain with default settings, overridden by `settings`."""
@@ -383,11 +423,13 @@ class Emulator:
             domain = self.domains.get(code)
             if domain is None:  # removed by the test while we validated
                 return 404, _error(404)
-            domain.update({k: v for k, v in body.items() if k not in UNSTORED})
-            domain["updated_at"] = _now()
+            changes = {k: v for k, v in body.items() if k not in UNSTORED}
+            changes["updated_at"] = _now()
             if "postmaster_password" in body:
-                domain["postmaster_password_changed_at"] = domain["updated_at"]
-            self._save()
+                changes["postmaster_password_changed_at"] = changes["updated_at"]
+            # Saved first: a PUT the state file cannot record answers 500 and changes nothing.
+            self._save({**self.domains, code: {**domain, **changes}})
+            domain.update(changes)
         return 204, None
 
     def _list(self, query: str) -> tuple[int, Any]:
@@ -427,11 +469,11 @@ class Emulator:
         shown |= {k: domain[k] for k in READ_ONLY if k in domain}
         return copy.deepcopy(shown | {k: domain[k] for k in DEFAULTS if k in domain})
 
-    def _save(self) -> None:
-        """Write the state atomically; the caller holds the lock so writes keep PUT order."""
+    def _save(self, domains: Mapping[str, Any]) -> None:
+        """Write `domains` as the state, atomically; the caller holds the lock (PUT order)."""
         if self.state_file is None:
             return
-        text = json.dumps(self.domains, indent=2, sort_keys=True) + "\n"
+        text = json.dumps(domains, indent=2, sort_keys=True) + "\n"
         tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
         tmp.write_text(text, "utf-8")
         os.replace(tmp, self.state_file)
@@ -551,9 +593,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     add("--state", metavar="FILE", help="JSON file to load domains from and save after each PUT")
     add("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before each answer")
     args = parser.parse_args(argv)
-    emulator = Emulator(
-        token=args.token, domains=args.domain, state_file=args.state, host=args.host, port=args.port
-    )
+    try:
+        emulator = Emulator(
+            token=args.token,
+            domains=args.domain,
+            state_file=args.state,
+            host=args.host,
+            port=args.port,
+        )
+    except StartError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     emulator.latency = args.latency
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

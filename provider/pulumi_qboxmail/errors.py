@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from http import HTTPStatus
 
+from pulumi.errors import RunError
+
 from .model import FieldError
 
 
@@ -34,6 +36,21 @@ class InvalidSettingsError(QboxError):
 
     def __str__(self) -> str:
         return "\n".join(f"QboxDomainSettings {self.domain_code}: {e}" for e in self.errors)
+
+
+# A RunError too: `pulumi preview` and `up` then show only the message, without a traceback.
+class InvalidInputsError(QboxError, RunError):
+    """A program gave a QboxDomainSettings resource inputs that break the schema's rules."""
+
+    def __init__(self, resource_name: str, errors: Sequence[FieldError]) -> None:
+        super().__init__(resource_name, tuple(errors))
+        self.resource_name = resource_name
+        self.errors = tuple(errors)
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        head = f"QboxDomainSettings {self.resource_name!r} has {count} invalid input"
+        return head + ("s:" if count != 1 else ":") + "".join(f"\n  {e}" for e in self.errors)
 
 
 def _phrase(status: int) -> str:

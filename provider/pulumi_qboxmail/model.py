@@ -320,13 +320,17 @@ DATE_FORMATS = {
 }
 
 
+DOMAIN_CODE = r"D[0-9]{9}"
+"""What a domain code is: D and 9 digits (the API's Update domain page)."""
+
+
 class DomainSettings(BaseModel):
     """Every setting of `PUT /api/domains/{domain_code}`, under the API's own names."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     domain_code: Annotated[
-        str, pattern(r"D[0-9]{9}", "must be D followed by exactly 9 digits, e.g. D123456789")
+        str, pattern(DOMAIN_CODE, "must be D followed by exactly 9 digits, e.g. D123456789")
     ] = Field(description="Code of the domain to manage; changing it replaces the resource.")
 
     postmaster_password: Annotated[str | None, password()] = Field(

@@ -1,13 +1,18 @@
 """The QboxDomainSettings resource and its typed inputs."""
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Sequence
 from typing import Any, overload
 
 import pulumi
 import pulumi.dynamic
+from pulumi.output import Unknown
 from typing_extensions import Required, TypedDict, Unpack
 
-from .model import FIELDS, SECRET_FIELDS
+from . import core
+from .core import CONFIRMATION, PASSWORD
+from .errors import InvalidInputsError
+from .model import FIELDS, SECRET_FIELDS, FieldError
 from .provider import QboxDomainSettingsProvider
 
 
@@ -126,6 +131,72 @@ class QboxDomainSettingsArgs(TypedDict, total=False):
     """Action: force every user to change password, once, when it turns true."""
 
 
+LATER = (pulumi.Output, Awaitable)
+"""What a program may give that is known only once it resolves."""
+
+_UNKNOWN = Unknown()  # type: ignore[no-untyped-call]  # the SDK leaves its constructor untyped
+
+
+def _checked(resource_name: str, props: dict[str, Any]) -> dict[str, Any]:
+    """`props` with each value inside an Output checked once it resolves; plain values checked now.
+
+    The program process checks what a program gives, so a user's unit tests under mocks fail on
+    bad settings too; the plugin's own check, in its own process, stays the engine's only one.
+    A list keeps its shape: each Output item is checked in its place once it resolves, and the
+    list is not made unknown as a whole, so preview still shows (and checks) its known items.
+    """
+    given = {name: value for name, value in props.items() if value is not None}
+    # What is known now, with an Unknown standing in for each later value: core.check then
+    # checks every name, and every known value, list items included.
+    now: dict[str, Any] = {}
+    later: list[tuple[str, int | None]] = []
+    for name, value in given.items():
+        if isinstance(value, list | tuple):
+            now[name] = [_UNKNOWN if core.holds(item, LATER) else item for item in value]
+            later += [(name, i) for i, item in enumerate(value) if core.holds(item, LATER)]
+        elif core.holds(value, LATER):
+            now[name] = _UNKNOWN
+            later.append((name, None))
+        else:
+            now[name] = value
+    _raise_failures(resource_name, core.check(now).failures)
+    if (PASSWORD, None) in later and CONFIRMATION in given and (CONFIRMATION, None) not in later:
+        later.append((CONFIRMATION, None))  # compared with the password once that resolves
+    checked = dict(props)
+    for name, index in later:
+        if index is None:
+            pair = name == CONFIRMATION and PASSWORD in given
+            sources = {name: given[name], **({PASSWORD: given[PASSWORD]} if pair else {})}
+            resolved = pulumi.Output.all(**sources)
+            checked[name] = resolved.apply(functools.partial(_check_value, resource_name, name))
+        else:
+            items = checked[name] = list(checked[name])
+            check = functools.partial(_check_item, resource_name, name, now[name], index)
+            items[index] = pulumi.Output.from_input(items[index]).apply(check)
+    return checked
+
+
+def _check_value(resource_name: str, name: str, resolved: dict[str, Any]) -> Any:
+    """The resolved value of `name` (beside the password, for its confirmation), once checked."""
+    _raise_failures(resource_name, core.check(resolved).failures, name)
+    return resolved[name]
+
+
+def _check_item(resource_name: str, name: str, known: list[Any], index: int, item: Any) -> Any:
+    """A resolved list item, once checked in its place among the list's other known items."""
+    items = list(known)
+    items[index] = item
+    _raise_failures(resource_name, core.check({name: items}).failures, name)
+    return item
+
+
+def _raise_failures(resource_name: str, failures: list[FieldError], only: str = "") -> None:
+    """Raise InvalidInputsError for the failures (of the field `only`, when given), if any."""
+    failures = [e for e in failures if not only or e.field == only]
+    if failures:
+        raise InvalidInputsError(resource_name, failures)
+
+
 class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="DomainSettings"):
     """The settings of one existing Qboxmail domain, managed as code.
 
@@ -133,6 +204,9 @@ class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="Domai
     settings you give are managed; removing one stops managing it and leaves its live value.
     Deleting the resource (or `pulumi destroy`) leaves the live domain and its settings untouched
     and only drops them from the stack. `postmaster_password` is always stored as a secret.
+
+    Its inputs are the keys of `QboxDomainSettingsArgs` (name, type, description); each one's
+    rule is in the "Fields" table of the project's README.md.
     """
 
     domain_code: pulumi.Output[str]
@@ -270,9 +344,17 @@ class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="Domai
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
+        """Manage the settings of one Qboxmail domain: `domain_code` plus any setting to manage.
+
+        The inputs are those of `QboxDomainSettingsArgs`, given as keyword arguments or as one
+        `args` dict; each rule is in the README's "Fields" table. Plain values are checked here,
+        every problem at once, and values inside Outputs once they resolve: a bad one raises
+        `InvalidInputsError` naming this resource, also under `pulumi.runtime.set_mocks`.
+        """
         props: dict[str, Any] = dict.fromkeys(FIELDS)
         props.update(args or {})
         props.update(kwargs)
+        props = _checked(resource_name, props)
         for name in SECRET_FIELDS:
             if props[name] is not None:
                 props[name] = pulumi.Output.secret(props[name])
