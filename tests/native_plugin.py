@@ -46,9 +46,8 @@ class NativeDiff:
 
 
 def reason(error: PluginError) -> str:
-    """What the engine shows of a failed call: the SDK sends the message, a colon, a traceback."""
-    first = error.details.splitlines()[0] if error.details else ""
-    return first.removeprefix("Unexpected <class 'Exception'>: ").removesuffix(":")
+    """What the engine shows of a failed call: the message, and nothing else."""
+    return error.details
 
 
 def to_wire(value: Any) -> PropertyValue:

@@ -7,6 +7,7 @@ in `core`; how a value crosses the wire lives in `wire`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import sys
@@ -14,9 +15,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
+import grpc
 from pulumi.provider.experimental import provider as px
-from pulumi.provider.experimental.server import main as serve
+from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2 as pb
+from pulumi.runtime.proto import provider_pb2_grpc
 
 from . import core, wire
 from .config import OPTIONS, ApiAccess
@@ -181,6 +184,48 @@ def _expect_our_type(urn: str) -> None:
         raise QboxError(f"the qboxmail provider has no resource type {kind!r}; it has {TOKEN}")
 
 
+_RPCS = ("CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "Read", "Update",
+         "Delete")  # fmt: skip
+_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
+
+
+class _Servicer(ProviderServicer):
+    """The SDK's servicer, except that a failure reaches the engine as its message alone."""
+
+
+def _message_only(rpc: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    async def call(self: _Servicer, request: Any, context: Any) -> Any:
+        try:
+            return await rpc(self, request, context)
+        except Exception as exc:
+            # The SDK appends ":\n" and a Python traceback to every message; the engine would
+            # print it all. The user needs the message; the traceback goes to the plugin's
+            # stderr, which the engine shows with -v.
+            text = str(exc)
+            print(text, file=sys.stderr, flush=True)
+            await context.abort(grpc.StatusCode.UNKNOWN, text.split(':\n  File "', 1)[0])
+
+    return call
+
+
+for _rpc in _RPCS:
+    setattr(_Servicer, _rpc, _message_only(getattr(ProviderServicer, _rpc)))
+
+
 def main() -> None:
     """Console script: serve the plugin; the first stdout line is the port, as the engine needs."""
-    serve(sys.argv, version(), QboxmailProvider())
+    # The engine passes its address first; --logtostderr, -v=N and --tracing are not ours.
+    engine = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), "")
+
+    async def serve() -> None:
+        server = grpc.aio.server(options=_GRPC_OPTIONS)
+        servicer = _Servicer(sys.argv, version(), QboxmailProvider(), engine_address=engine)
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        await server.wait_for_termination()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
