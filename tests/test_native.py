@@ -286,7 +286,7 @@ def test_import_of_a_missing_domain_is_an_error_not_an_empty_state(native: Nativ
     with pytest.raises(PluginError) as failure:
         native.read("D000000404")
     assert reason(failure.value) == (
-        "QboxDomainSettings D000000404: no such domain, or it is not visible to this API token "
+        "DomainSettings D000000404: no such domain, or it is not visible to this API token "
         "(HTTP 404 Not Found). Check domainCode and which Qboxmail account the token belongs to."
     )
 

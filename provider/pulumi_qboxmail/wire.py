@@ -101,7 +101,8 @@ def encode(values: Mapping[str, Any], secret: Iterable[str] = ()) -> dict[str, P
 
 
 def schema_words(text: str) -> str:
-    """A core message with every API field name it mentions in its schema name."""
+    """A core message in the native face's words: schema field names, the schema's type name."""
+    text = text.replace("QboxDomainSettings ", f"{RESOURCE} ")
     return _SNAKE.sub(lambda match: PULUMI_NAMES[match[1]], text)
 
 
