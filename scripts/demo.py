@@ -14,6 +14,7 @@ import json
 import os
 import queue
 import runpy
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,10 +34,12 @@ DOMAIN = "D123456789"
 TOKEN = "demo-token"
 PASSPHRASE = "demo"
 NO_CLI = (
-    "demo: no Pulumi CLI: it could not be downloaded and there is no go to build it; install it"
+    "demo: no Pulumi CLI: it could not be downloaded and {go}; install it"
     " with `curl -fsSL https://get.pulumi.com | sh` (https://www.pulumi.com/docs/install/),"
     " or install Go and run `python3 dev.py cli`, then run `python3 dev.py demo` again."
 )
+NO_GO = "there is no go to build it"
+GO_FAILED = "the Go build failed (above)"
 
 
 class StepFailed(Exception):
@@ -141,7 +144,8 @@ def main() -> int:
     """Find the CLI, then run the demo; 1 with one line on failure."""
     found = find_cli(build_with_go=True, download_to=DOWNLOADS, say=say_stdout)
     if found.path is None:
-        print(NO_CLI, file=sys.stderr)
+        go = GO_FAILED if shutil.which("go") else NO_GO
+        print(NO_CLI.format(go=go), file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="qboxmail-demo-") as tmp:
         state = Path(tmp) / "state.json"

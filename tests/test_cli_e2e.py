@@ -198,3 +198,10 @@ def test_the_password_is_a_secret_in_the_exported_state_and_the_token_is_nowhere
     assert PASSWORD not in up.text and TOKEN not in up.text
     provider = resource["inputs"]["__provider"]
     assert isinstance(provider, str) and len(provider) < 200  # plain and pickled by reference
+    # The engine keeps the stack config as the default provider's inputs: the token set with
+    # --secret is there only as ciphertext.
+    [default] = [
+        r for r in deployment["resources"] if r["type"] == "pulumi:providers:pulumi-python"
+    ]
+    stored_token = default["inputs"]["qboxmail:apiToken"]
+    assert isinstance(stored_token, dict) and "ciphertext" in stored_token

@@ -120,7 +120,7 @@ def test_demo_offline_without_go_says_how_to_install_in_one_line_and_leaves_noth
         check=False,
     )
     assert proc.returncode == 1
-    assert proc.stderr.splitlines() == [demo.NO_CLI]
+    assert proc.stderr.splitlines() == [demo.NO_CLI.format(go=demo.NO_GO)]
     assert "Traceback" not in proc.stdout + proc.stderr
     version = pulumi_version()
     target = root / ".pulumi-cli" / "download" / version
