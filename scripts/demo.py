@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
-from pulumi_cli import DOWNLOADS, find_cli, say_stdout
+from pulumi_cli import DOWNLOADS, automation_command, engine_env, find_cli, say_stdout
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".pulumi-demo"
@@ -78,23 +78,6 @@ def stop(process: subprocess.Popen[str]) -> None:
             process.wait()
 
 
-def demo_env(cli: Path, backend: Path, base: Mapping[str, str]) -> dict[str, str]:
-    """The CLI's environment: a file backend, the demo passphrase, this interpreter for plugins."""
-    env = {k: v for k, v in base.items() if not k.startswith("QBOXMAIL_")}
-    env.update(
-        {
-            # The CLI's own directory first: the engine finds its plugins and shims there.
-            "PATH": os.pathsep.join([str(cli.parent), env.get("PATH", "")]),
-            "PULUMI_BACKEND_URL": backend.as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            # The dynamic provider's plugin runs this interpreter, which has pulumi_qboxmail.
-            "PULUMI_PYTHON_CMD": sys.executable,
-        }
-    )
-    return env
-
-
 def run_demo(
     cli: Path,
     url: str,
@@ -109,15 +92,10 @@ def run_demo(
     project_dir = work / "project"
     backend.mkdir(parents=True, exist_ok=True)
     project_dir.mkdir(parents=True, exist_ok=True)
-    command = (
-        auto.PulumiCommand(root=str(cli.parent.parent))
-        if cli.parent.name == "bin"
-        else auto.PulumiCommand()
-    )
     options = auto.LocalWorkspaceOptions(
         work_dir=str(project_dir),
-        pulumi_command=command,
-        env_vars=demo_env(cli, backend, base_env),
+        pulumi_command=automation_command(cli),
+        env_vars=engine_env(cli, backend, PASSPHRASE, base_env),
         project_settings=auto.ProjectSettings(name=PROJECT, runtime="python"),
     )
     program = lambda: runpy.run_path(str(QUICKSTART), run_name="__main__")  # noqa: E731

@@ -25,9 +25,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pulumi.automation import PulumiCommand
 
 ROOT = Path(__file__).resolve().parents[1]
 WRAPPERS = ROOT / "scripts" / "cli"
@@ -338,6 +342,37 @@ def download(root: Path, say: Say) -> Path:
         reason = " ".join(str(error).split()) or type(error).__name__
         raise BuildError(f"the Pulumi CLI could not be downloaded ({reason[:200]})")
     return root / "bin" / "pulumi"
+
+
+def engine_env(
+    cli: Path, backend: Path, passphrase: str, base: Mapping[str, str]
+) -> dict[str, str]:
+    """`base` made ready for the CLI: a file backend, a passphrase, this interpreter for plugins.
+
+    Drops QBOXMAIL_* so only the stack config configures the provider.
+    """
+    env = {k: v for k, v in base.items() if not k.startswith("QBOXMAIL_")}
+    env.update(
+        {
+            # The CLI's own directory first: the engine finds its plugins and shims there.
+            "PATH": os.pathsep.join([str(cli.parent), env.get("PATH", "")]),
+            "PULUMI_BACKEND_URL": backend.as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": passphrase,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            # The dynamic provider's plugin runs this interpreter, which has pulumi_qboxmail.
+            "PULUMI_PYTHON_CMD": sys.executable,
+        }
+    )
+    return env
+
+
+def automation_command(cli: Path) -> PulumiCommand:
+    """`cli` for the Automation API (which expects it as <root>/bin/pulumi, or on PATH)."""
+    from pulumi.automation import PulumiCommand
+
+    if cli.parent.name == "bin":
+        return PulumiCommand(root=str(cli.parent.parent))
+    return PulumiCommand()
 
 
 @dataclass

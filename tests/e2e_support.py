@@ -13,7 +13,6 @@ import json
 import os
 import runpy
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from pulumi_cli import Found, find_cli
+from pulumi_cli import Found, automation_command, engine_env, find_cli
 
 PASSPHRASE = "e2e-passphrase"
 _found: Found | None = None
@@ -37,27 +36,13 @@ def found_cli() -> Found:
 
 def isolated_env(cli: Path, home: Path) -> dict[str, str]:
     """The environment for one test's CLI: own home, file backend and passphrase, no QBOXMAIL_*."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("QBOXMAIL_", "PULUMI_"))
-        or k == "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK"
-    }
+    # The developer's own PULUMI_* settings (a cloud backend, a config, a home) stay out.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     (home / "backend").mkdir(parents=True, exist_ok=True)
-    env.update(
-        {
-            # The CLI's own directory first: the engine finds its plugins and shims there.
-            "PATH": os.pathsep.join([str(cli.parent), env.get("PATH", "")]),
-            "PULUMI_HOME": str(home / "pulumi-home"),
-            "PULUMI_BACKEND_URL": (home / "backend").as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            # A missing plugin must fail at once, not send the engine to the internet for it.
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            # The dynamic provider's plugin runs this interpreter, which has pulumi_qboxmail.
-            "PULUMI_PYTHON_CMD": sys.executable,
-        }
-    )
+    env = engine_env(cli, home / "backend", PASSPHRASE, base)
+    env["PULUMI_HOME"] = str(home / "pulumi-home")
+    # A missing plugin must fail at once, not send the engine to the internet for it.
+    env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
     return env
 
 
@@ -94,9 +79,7 @@ class CliEnv:
 
     def command(self) -> auto.PulumiCommand:
         """This CLI for the Automation API."""
-        if self.cli.parent.name == "bin":
-            return auto.PulumiCommand(root=str(self.cli.parent.parent))
-        return auto.PulumiCommand()
+        return automation_command(self.cli)
 
 
 def run_example(main: Path) -> Callable[[], None]:
