@@ -50,6 +50,7 @@ SHIMS = {
     "pulumi-language-python-exec": "python/cmd/pulumi-language-python-exec",
 }
 GO_TIMEOUT = 45 * 60
+DOWNLOAD_TIMEOUT = 10 * 60
 HEARTBEAT = 20.0
 
 Say = Callable[[str], None]
@@ -332,10 +333,12 @@ def download(root: Path, say: Say) -> Path:
     started = time.monotonic()
     worker = threading.Thread(target=install, daemon=True)
     worker.start()
-    while worker.is_alive():
+    while worker.is_alive() and time.monotonic() - started < DOWNLOAD_TIMEOUT:
         worker.join(2.0)
         if worker.is_alive():
             say(f"    ... downloading the Pulumi CLI {version} ({_elapsed(started)})")
+    if worker.is_alive():
+        outcome["error"] = TimeoutError(f"no answer within {DOWNLOAD_TIMEOUT // 60} minutes")
     if "error" in outcome:
         shutil.rmtree(root, ignore_errors=True)
         error = outcome["error"]
