@@ -1,9 +1,11 @@
 """The main job, run by `python3 dev.py demo`: the quickstart stack on a local Qboxmail emulator.
 
-Starts the emulator with one demo domain, points the repository's root Pulumi project (whose
-program is examples/quickstart) at it through a local file backend in .pulumi-demo/, runs
-`pulumi preview`, `pulumi up` and a no-change preview, then prints the domain's settings as the
-emulator holds them. Needs the real `pulumi` CLI; without it, says how to install it and fails.
+First finds the Pulumi CLI (PATH, the pinned build in .pulumi-cli/, the official download into
+.pulumi-cli/download/, then a Go build where `go` exists), saying each attempt in one line;
+without one it says how to get it and exits 1 before anything else starts. Then it starts the
+emulator with one demo domain and drives examples/quickstart through the Automation API (an
+inline program, a file backend in .pulumi-demo/, a demo passphrase): preview, up and a no-change
+preview, streaming the CLI's output as it prints, then shows the domain as the emulator holds it.
 """
 
 from __future__ import annotations
@@ -11,29 +13,37 @@ from __future__ import annotations
 import json
 import os
 import queue
+import runpy
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
+from pulumi_cli import DOWNLOADS, automation_command, engine_env, find_cli, say_stdout
+
 ROOT = Path(__file__).resolve().parents[1]
-BACKEND = ROOT / ".pulumi-demo"
-VENV = ROOT / ".venv"
+WORK = ROOT / ".pulumi-demo"
+QUICKSTART = ROOT / "examples" / "quickstart" / "__main__.py"
+PROJECT = "qboxmail-demo"
 STACK = "demo"
 DOMAIN = "D123456789"
 TOKEN = "demo-token"
-INSTALL_HINT = """\
-demo: the `pulumi` CLI is not on PATH, and this demo needs the real one.
-Install it with:
-    curl -fsSL https://get.pulumi.com | sh
-or see https://www.pulumi.com/docs/install/ , then run `python3 dev.py demo` again."""
+PASSPHRASE = "demo"
+NO_CLI = (
+    "demo: no Pulumi CLI: it could not be downloaded and {go}; install it"
+    " with `curl -fsSL https://get.pulumi.com | sh` (https://www.pulumi.com/docs/install/),"
+    " or install Go and run `python3 dev.py cli`, then run `python3 dev.py demo` again."
+)
+NO_GO = "there is no go to build it"
+GO_FAILED = "the Go build failed (above)"
 
 
 class StepFailed(Exception):
-    """A command of the demo failed; its output has already been shown."""
+    """A step of the demo failed; the message says which."""
 
 
 def start_emulator(state: Path, log: IO[str]) -> tuple[subprocess.Popen[str], str]:
@@ -68,60 +78,52 @@ def stop(process: subprocess.Popen[str]) -> None:
             process.wait()
 
 
-def pulumi(cli: str, *args: str, env: dict[str, str], show: bool = True) -> str:
-    """Run one pulumi command in the root project; show it and its output unless told not to."""
-    if show:
-        print("+ pulumi", " ".join(args), flush=True)
-    proc = subprocess.run(
-        [cli, *args, "--non-interactive"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+def run_demo(
+    cli: Path,
+    url: str,
+    work: Path,
+    on_output: Callable[[str], None],
+    base_env: Mapping[str, str] = os.environ,
+) -> None:
+    """Preview, up and a no-change preview of the quickstart stack against the API at `url`."""
+    from pulumi import automation as auto
+
+    backend = work / "backend"
+    project_dir = work / "project"
+    backend.mkdir(parents=True, exist_ok=True)
+    project_dir.mkdir(parents=True, exist_ok=True)
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(project_dir),
+        pulumi_command=automation_command(cli),
+        env_vars=engine_env(cli, backend, PASSPHRASE, base_env),
+        project_settings=auto.ProjectSettings(name=PROJECT, runtime="python"),
     )
-    if show or proc.returncode != 0:
-        print(proc.stdout, end="", flush=True)
-    if proc.returncode != 0:
-        raise StepFailed(f"`pulumi {' '.join(args)}` exited with {proc.returncode}")
-    return proc.stdout
-
-
-def run_demo(cli: str, state: Path, url: str) -> None:
-    env = {
-        **os.environ,
-        "PULUMI_BACKEND_URL": BACKEND.as_uri(),
-        "PULUMI_CONFIG_PASSPHRASE": "demo",
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-    }
-    BACKEND.mkdir(exist_ok=True)
-    # The emulator starts empty every time, so the stack does too: a leftover stack would
+    program = lambda: runpy.run_path(str(QUICKSTART), run_name="__main__")  # noqa: E731
+    stack = auto.create_or_select_stack(STACK, project_name=PROJECT, program=program, opts=options)
+    # The emulator starts fresh every time, so the stack does too: a leftover state would
     # believe the settings are already applied and change nothing.
-    stacks = json.loads(pulumi(cli, "stack", "ls", "--json", env=env, show=False))
-    if any(s["name"] == STACK for s in stacks):
-        pulumi(cli, "stack", "rm", STACK, "--yes", "--force", env=env)
-    pulumi(cli, "stack", "init", STACK, env=env)
-    pulumi(cli, "config", "set", "qboxmail:endpoint", url, "--stack", STACK, env=env)
-    pulumi(cli, "config", "set", "--secret", "qboxmail:apiToken", TOKEN, "--stack", STACK, env=env)
-    pulumi(cli, "config", "set", "domainCode", DOMAIN, "--stack", STACK, env=env)
-    pulumi(cli, "preview", "--stack", STACK, env=env)
-    pulumi(cli, "up", "--yes", "--stack", STACK, env=env)
-    pulumi(cli, "preview", "--expect-no-changes", "--stack", STACK, env=env)
-    if not state.exists():
-        raise StepFailed("`pulumi up` succeeded but the emulator recorded no change to the domain")
-    settings = json.loads(state.read_text(encoding="utf-8"))[DOMAIN]
-    print(f"\nDomain {DOMAIN} as the emulator now holds it:")
-    print(json.dumps(settings, indent=2, sort_keys=True))
+    stack.workspace.remove_stack(STACK, force=True)
+    stack = auto.create_stack(STACK, project_name=PROJECT, program=program, opts=options)
+    stack.set_config("qboxmail:endpoint", auto.ConfigValue(url))
+    stack.set_config("qboxmail:apiToken", auto.ConfigValue(TOKEN, secret=True))
+    stack.set_config("domainCode", auto.ConfigValue(DOMAIN))
+    try:
+        on_output("+ pulumi preview")
+        stack.preview(on_output=on_output)
+        on_output("+ pulumi up --yes")
+        stack.up(on_output=on_output)
+        on_output("+ pulumi preview --expect-no-changes")
+        stack.preview(on_output=on_output, expect_no_changes=True)
+    except auto.CommandError as exc:
+        raise StepFailed(str(exc).strip().splitlines()[-1]) from None
 
 
 def main() -> int:
-    cli = shutil.which("pulumi")
-    if cli is None:
-        print(INSTALL_HINT, file=sys.stderr)
-        return 1
-    if Path(sys.prefix).resolve() != VENV.resolve():
-        # The root Pulumi.yaml runs the program in .venv; another interpreter would mean the
-        # stack runs code this interpreter never checked.
-        print(
-            f"demo: run me with {VENV}/bin/python (`python3 dev.py demo` sets it up); "
-            f"this is {sys.executable}",
-            file=sys.stderr,
-        )
+    """Find the CLI, then run the demo; 1 with one line on failure."""
+    found = find_cli(build_with_go=True, download_to=DOWNLOADS, say=say_stdout)
+    if found.path is None:
+        go = GO_FAILED if shutil.which("go") else NO_GO
+        print(NO_CLI.format(go=go), file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="qboxmail-demo-") as tmp:
         state = Path(tmp) / "state.json"
@@ -133,12 +135,20 @@ def main() -> int:
                 return 1
             print(f"Qboxmail emulator at {url} with domain {DOMAIN}", flush=True)
             try:
-                run_demo(cli, state, url)
+                run_demo(found.path, url, WORK, say_stdout)
             except StepFailed as exc:
                 print(f"demo: {exc}", file=sys.stderr)
                 return 1
             finally:
                 stop(emulator)
+        if not state.exists():
+            print(
+                "demo: `pulumi up` succeeded but the emulator recorded no change", file=sys.stderr
+            )
+            return 1
+        settings = json.loads(state.read_text(encoding="utf-8"))[DOMAIN]
+    print(f"\nDomain {DOMAIN} as the emulator now holds it:")
+    print(json.dumps(settings, indent=2, sort_keys=True))
     return 0
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from e2e_support import CliEnv, found_cli
 from plugin import Plugin
 from pulumi_qboxmail import QboxDomainSettingsProvider
 from pulumi_qboxmail.emulator import Emulator
@@ -63,3 +64,12 @@ def code(emulator: Emulator) -> str:
     emulator.clear_faults()
     emulator.clear_log()
     return domain
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> CliEnv:
+    """The real Pulumi CLI with an isolated home, file backend and passphrase; skips without one."""
+    found = found_cli()
+    if found.path is None:
+        pytest.skip(f"no Pulumi CLI, and end-to-end tests are never faked: {found.why()}")
+    return CliEnv(found.path, tmp_path / "cli")
