@@ -1,0 +1,196 @@
+"""End to end through the real Pulumi CLI: the native provider from a YAML program, and `pulumi import`.
+
+The YAML language host (`pulumi-language-yaml`) loads the schema from the plugin with GetSchema,
+type-checks the program against it and registers the resources; the engine starts
+`pulumi-resource-qboxmail` itself, as a project plugin (`plugins.providers`) in one test and as
+an ambient plugin on PATH in the other. Everything talks to the emulator on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from e2e_support import CliEnv
+from pulumi_qboxmail.emulator import Emulator
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"
+PLUGIN_DIR = Path(sys.executable).parent  # holds pulumi-resource-qboxmail
+MAIN, SHOP = "D300000001", "D300000002"
+TOKEN = "qbx-native-e2e-7d41c0"
+TYPE = "qboxmail:index:DomainSettings"
+MAIN_BODY = {
+    "antispam_level": 3,
+    "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
+    "force_otp": True,
+    "password_expiration": 6,
+    "webmail_language": "en",
+    "webmail_timezone": "Europe/Rome",
+}
+SHOP_BODY = {
+    "antispam_level": 2,
+    "allow_nets": ["198.51.100.7"],
+    "force_otp": True,
+    "password_expiration": 12,
+    "webmail_language": "it",
+    "webmail_timezone": "Europe/Rome",
+    "max_email_accounts_25gb": 10,
+}
+
+
+@pytest.fixture
+def yaml_cli(cli_env: CliEnv) -> CliEnv:
+    if shutil.which("pulumi-language-yaml", path=cli_env.env["PATH"]) is None:
+        pytest.skip(
+            "no pulumi-language-yaml beside the CLI or on PATH (`python3 dev.py cli` builds it); "
+            "end-to-end tests are never faked"
+        )
+    return cli_env
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    server = Emulator(token=TOKEN, domains=[MAIN, SHOP])
+    with server:
+        yield server
+
+
+def puts(emulator: Emulator) -> list[tuple[str, Any]]:
+    return [(r.path, r.body) for r in emulator.requests if r.method == "PUT"]
+
+
+def yaml_project(target: Path, *, plugin: bool) -> Path:
+    """The YAML example in `target`, using the plugin as a project plugin or as found on PATH."""
+    target.mkdir(parents=True)
+    project = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    if plugin:
+        project["plugins"] = {"providers": [{"name": "qboxmail", "path": str(PLUGIN_DIR)}]}
+    (target / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def configure(cli: CliEnv, project: Path, url: str, **extra: str) -> None:
+    cli.run("stack", "init", "e2e", cwd=project)
+    cli.run("config", "set", "qboxmail:endpoint", url, cwd=project)
+    cli.run("config", "set", "--secret", "qboxmail:apiToken", TOKEN, cwd=project)
+    for key, value in extra.items():
+        cli.run("config", "set", key, value, cwd=project)
+
+
+def test_yaml_program_previews_applies_and_repairs_drift(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    project = yaml_project(tmp_path / "yaml", plugin=True)
+    configure(yaml_cli, project, emulator.url, mainDomainCode=MAIN, shopDomainCode=SHOP)
+
+    # Preview calls Create with preview=true: the plugin sends nothing.
+    preview = yaml_cli.run("preview", cwd=project).stdout
+    assert "+ 3 to create" in preview  # the stack and two domains
+    assert emulator.requests == []
+
+    yaml_cli.run("up", "--yes", cwd=project)
+    assert sorted(puts(emulator)) == [
+        (f"/api/domains/{MAIN}", MAIN_BODY),
+        (f"/api/domains/{SHOP}", SHOP_BODY),
+    ]
+    outputs = json.loads(yaml_cli.run("stack", "output", "--json", cwd=project).stdout)
+    assert outputs == {"mainAntispamLevel": 3, "shopAllowNets": ["198.51.100.7"]}
+
+    emulator.clear_log()
+    yaml_cli.run("preview", "--expect-no-changes", cwd=project)
+    assert emulator.requests == []
+
+    with emulator.lock:
+        emulator.domains[MAIN]["antispam_level"] = 1
+    refresh = yaml_cli.run("refresh", "--yes", cwd=project).stdout
+    assert "antispamLevel" in refresh
+    drift = yaml_cli.run("preview", "--diff", cwd=project).stdout
+    assert "~ antispamLevel: 1 => 3" in drift
+    emulator.clear_log()
+    yaml_cli.run("up", "--yes", cwd=project)
+    assert puts(emulator) == [(f"/api/domains/{MAIN}", {"antispam_level": 3})]
+
+    state = yaml_cli.run("stack", "export", cwd=project).stdout
+    assert TOKEN not in state
+    types = [r["type"] for r in json.loads(state)["deployment"]["resources"]]
+    assert types.count(TYPE) == 2
+
+    before = json.loads(json.dumps(emulator.domains))
+    yaml_cli.run("destroy", "--yes", cwd=project)
+    assert emulator.domains == before
+
+
+def test_a_bad_yaml_value_fails_preview_naming_the_property(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    project = yaml_project(tmp_path / "bad", plugin=True)
+    program = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
+    program["resources"]["shop"]["properties"]["antispamLevel"] = 7
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False), encoding="utf-8")
+    configure(yaml_cli, project, emulator.url, mainDomainCode=MAIN, shopDomainCode=SHOP)
+    failed = yaml_cli.run("preview", cwd=project, ok=False)
+    assert failed.returncode != 0
+    printed = failed.stdout + failed.stderr
+    assert "antispamLevel" in printed
+    assert (
+        "must be one of 0 (disabled), 1 (permissive), 2 (standard), 3 (aggressive); got 7"
+        in printed
+    )
+    assert emulator.requests == []
+
+
+def test_import_generates_code_whose_next_preview_shows_no_change(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    # Ambient: the plugin is found on PATH, as after `pipx install`.
+    yaml_cli.env["PATH"] = f"{PLUGIN_DIR}:{yaml_cli.env['PATH']}"
+    project = tmp_path / "adopt"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        "name: qboxmail-adopt\nruntime: yaml\nresources: {}\n", encoding="utf-8"
+    )
+    configure(yaml_cli, project, emulator.url)
+    emulator.add_domain(MAIN, antispam_level=3, allow_nets=["192.0.2.0/24"])
+    emulator.clear_log()
+
+    generated = project / "generated.yaml"
+    yaml_cli.run("import", TYPE, "main", MAIN, "--yes", "--out", str(generated), cwd=project)
+    # One Read, one GET, in the import's preview and again in the import itself; nothing written.
+    assert [(r.method, r.path) for r in emulator.requests] == [("GET", f"/api/domains/{MAIN}")] * 2
+    code = yaml.safe_load(generated.read_text(encoding="utf-8"))
+    props = code["resources"]["main"]["properties"]
+    assert props["domainCode"] == MAIN
+    assert props["antispamLevel"] == 3
+    assert props["allowNets"] == ["192.0.2.0/24"]
+
+    program = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
+    program["resources"] = code["resources"]
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False), encoding="utf-8")
+    emulator.clear_log()
+    yaml_cli.run("preview", "--expect-no-changes", cwd=project)
+    assert puts(emulator) == []
+
+
+def test_import_of_a_missing_domain_fails(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    yaml_cli.env["PATH"] = f"{PLUGIN_DIR}:{yaml_cli.env['PATH']}"
+    project = tmp_path / "missing"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        "name: qboxmail-missing\nruntime: yaml\nresources: {}\n", encoding="utf-8"
+    )
+    configure(yaml_cli, project, emulator.url)
+    failed = yaml_cli.run("import", TYPE, "gone", "D000000404", "--yes", cwd=project, ok=False)
+    assert failed.returncode != 0
+    assert "no such domain, or it is not visible to this API token" in failed.stdout + failed.stderr
+    state = yaml_cli.run("stack", "export", cwd=project).stdout
+    assert TYPE not in state
