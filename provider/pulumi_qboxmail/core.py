@@ -32,6 +32,8 @@ REPLACE_ON_CHANGE = ("domain_code",)
 
 def is_unknown(value: Any) -> bool:
     """Whether a value is, or holds at any depth, a value unknown during preview."""
+    if value is None or isinstance(value, str | int | float):
+        return False  # nearly every value: spared the walk below
     # Iterative: hostile inputs may nest deeper than the recursion limit.
     pending = [value]
     while pending:
