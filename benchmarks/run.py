@@ -802,6 +802,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"--runs {args.runs}; {CONCURRENCY} concurrent calls",
         f"- native plugin: --native-apply-domains {args.native_apply_domains} "
         f"--native-latency {args.native_latency:g} --native-concurrency {args.native_concurrency}",
+        # Others' work comes and goes during a run of minutes; one reading at the start hides it.
+        f"- load average (1 min) when the run ended: {os.getloadavg()[0]:.2f}",
         "",
         *table(ours, base, runs, args),
         *native_table(runs[ours.name], native_runs, args),
