@@ -324,7 +324,7 @@ def timed_preview(
     plugin: RawCalls, name: str, requests: Sequence[tuple[Any, pb.DiffRequest]]
 ) -> tuple[float, float]:
     """Warm the plugin up, then time Check + Diff of every resource from CONCURRENCY client
-    threads: (wall seconds, plugin CPU seconds) of the pass. The emulator must see no request."""
+    threads: (wall seconds, plugin CPU seconds) of the pass."""
     pid = plugin.pid
     assert pid is not None
 
