@@ -2,10 +2,13 @@
 """Benchmark QboxDomainSettingsProvider against a typical hand-written dynamic provider.
 
     python benchmarks/run.py [--domains N] [--runs R] [--apply-domains M] [--latency S]
+        [--native-apply-domains K] [--native-latency L] [--native-concurrency C]
 
 Both providers run in the real `python -m pulumi.dynamic` plugin process, driven over gRPC the way
 the engine drives them (tests/plugin.py), against the local Qboxmail emulator on 127.0.0.1. The
-baseline is benchmarks/baseline_program.py. Prints the machine, the parameters and a Markdown table
+baseline is benchmarks/baseline_program.py. In the same run, the native plugin
+`pulumi-resource-qboxmail` (tests/native_plugin.py) gets the same stack under schema names, and its
+rows compare it with the dynamic plugin. Prints the machine, the parameters and a Markdown table
 with one row per figure; see benchmarks/README.md for what each figure measures.
 """
 
@@ -37,9 +40,13 @@ from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
 from pulumi.runtime import rpc  # noqa: E402
 from pulumi.runtime.proto import provider_pb2 as pb  # noqa: E402
 
-from plugin import TYPE, Plugin  # noqa: E402
+from native_plugin import NativePlugin, Secret  # noqa: E402
+from native_plugin import struct as native_struct  # noqa: E402
+from plugin import TYPE, Plugin, PluginProcess  # noqa: E402
 from pulumi_qboxmail.emulator import Emulator  # noqa: E402
+from pulumi_qboxmail.model import PULUMI_NAMES, SECRET_FIELDS  # noqa: E402
 from pulumi_qboxmail.provider import QboxDomainSettingsProvider  # noqa: E402
+from pulumi_qboxmail.schema import TOKEN as NATIVE_TYPE  # noqa: E402
 
 TOKEN = "bench-token"
 CONCURRENCY = 4
@@ -109,8 +116,8 @@ def changed(i: int) -> Bag:
     return {**inputs(i), "max_email_accounts": 60}
 
 
-def urn(i: int) -> str:
-    return f"urn:pulumi:bench::qboxmail-bench::{TYPE}::domain-{i}"
+def urn(i: int, kind: str = TYPE) -> str:
+    return f"urn:pulumi:bench::qboxmail-bench::{kind}::domain-{i}"
 
 
 class Meta(TypedDict):
@@ -119,8 +126,8 @@ class Meta(TypedDict):
     name: str
 
 
-def meta(i: int) -> Meta:
-    return {"urn": urn(i), "type": TYPE, "name": f"domain-{i}"}
+def meta(i: int, kind: str = TYPE) -> Meta:
+    return {"urn": urn(i, kind), "type": kind, "name": f"domain-{i}"}
 
 
 def structs(bags: Iterable[Bag]) -> list[Any]:
@@ -133,12 +140,15 @@ def structs(bags: Iterable[Bag]) -> list[Any]:
 
 
 # ---- the plugin ---------------------------------------------------------------------------------
-class BenchPlugin(Plugin):
-    """The test harness's plugin, plus raw calls with prebuilt requests: no client-side
-    serialization inside a timed pass."""
+class RawCalls(PluginProcess):
+    """Raw calls with prebuilt requests: no client-side serialization inside a timed pass."""
 
     def call(self, method: str, request: Any) -> Any:
         return self._call(method, request)
+
+
+class BenchPlugin(RawCalls, Plugin):
+    """The test harness's dynamic plugin, with raw calls."""
 
 
 @dataclass
@@ -200,10 +210,10 @@ def subjects(url: str) -> list[Subject]:
     return [ours, baseline]
 
 
-def drive(items: Sequence[T], work: Callable[[T], Any]) -> list[Any]:
-    """Run `work` on every item from CONCURRENCY client threads, as the engine keeps the plugin's
-    4 workers busy; results in item order."""
-    with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="bench-client") as pool:
+def drive(items: Sequence[T], work: Callable[[T], Any], threads: int = CONCURRENCY) -> list[Any]:
+    """Run `work` on every item from `threads` client threads (by default CONCURRENCY, as the
+    engine keeps the dynamic plugin's 4 workers busy); results in item order."""
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bench-client") as pool:
         return list(pool.map(work, items))
 
 
@@ -298,6 +308,67 @@ def prepare(subject: Subject, emulator: Emulator, n: int, m: int) -> None:
 
 
 # ---- one timed run ------------------------------------------------------------------------------
+def check_and_diff(plugin: RawCalls, name: str, pair: tuple[Any, pb.DiffRequest]) -> None:
+    """Check, then Diff against the inputs Check returned, as the engine previews a resource. The
+    stack is unchanged: a failure or a change means the benchmark measures the wrong thing."""
+    check, diff = pair
+    checked = plugin.call("Check", check)
+    request = pb.DiffRequest()
+    request.CopyFrom(diff)
+    request.news.CopyFrom(checked.inputs)
+    answer = plugin.call("Diff", request)
+    if checked.failures or answer.changes != DIFF_NONE:
+        raise RuntimeError(f"{name}: the unchanged stack is not unchanged")
+
+
+def timed_preview(
+    plugin: RawCalls, name: str, requests: Sequence[tuple[Any, pb.DiffRequest]]
+) -> tuple[float, float]:
+    """Warm the plugin up, then time Check + Diff of every resource from CONCURRENCY client
+    threads: (wall seconds, plugin CPU seconds) of the pass."""
+    pid = plugin.pid
+    assert pid is not None
+
+    def preview(pair: tuple[Any, pb.DiffRequest]) -> None:
+        check_and_diff(plugin, name, pair)
+
+    drive(requests[:WARMUP], preview)
+    cpu_before, started = cpu_seconds(pid), time.perf_counter()
+    drive(requests, preview)
+    return time.perf_counter() - started, cpu_seconds(pid) - cpu_before
+
+
+def timed_apply(
+    plugin: RawCalls,
+    name: str,
+    requests: Sequence[pb.UpdateRequest],
+    emulator: Emulator,
+    latency: float,
+    threads: int = CONCURRENCY,
+) -> tuple[float, float]:
+    """Time Update of every request from `threads` client threads at emulator latency `latency`:
+    (wall seconds, plugin CPU seconds). The emulator must log exactly one PUT per request."""
+    pid = plugin.pid
+    assert pid is not None
+
+    def update(request: pb.UpdateRequest) -> None:
+        plugin.call("Update", request)
+
+    emulator.clear_log()
+    emulator.latency = latency
+    try:
+        cpu_before, started = cpu_seconds(pid), time.perf_counter()
+        drive(requests, update, threads)
+        wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu_before
+        puts = sum(1 for r in logged(emulator) if r.method == "PUT")
+    finally:
+        emulator.latency = 0.0
+        emulator.clear_log()
+    if puts != len(requests):
+        raise RuntimeError(f"{name}: {puts} PUTs for {len(requests)} Updates")
+    return wall, cpu
+
+
 @dataclass(frozen=True)
 class Run:
     preview_wall_us: float  # per resource
@@ -312,44 +383,17 @@ def run_once(subject: Subject, emulator: Emulator, latency: float) -> Run:
     emulator.latency = 0.0
     plugin = subject.start()
     try:
-        pid = plugin.pid
-        assert pid is not None
-
-        def check_and_diff(pair: tuple[pb.CheckRequest, pb.DiffRequest]) -> None:
-            check, diff = pair
-            checked = plugin.call("Check", check)
-            request = pb.DiffRequest()
-            request.CopyFrom(diff)
-            request.news.CopyFrom(checked.inputs)
-            answer = plugin.call("Diff", request)
-            if checked.failures or answer.changes != DIFF_NONE:
-                raise RuntimeError(f"{subject.name}: the unchanged stack is not unchanged")
-
-        def update(request: pb.UpdateRequest) -> None:
-            plugin.call("Update", request)
-
-        n = len(subject.preview_requests)
-        drive(subject.preview_requests[:WARMUP], check_and_diff)
-        cpu_before, started = cpu_seconds(pid), time.perf_counter()
-        drive(subject.preview_requests, check_and_diff)
-        preview_wall = time.perf_counter() - started
-        preview_cpu = cpu_seconds(pid) - cpu_before
-        rss = peak_rss_kib(pid)
-
-        emulator.clear_log()
-        emulator.latency = latency
-        cpu_before, started = cpu_seconds(pid), time.perf_counter()
-        drive(subject.update_requests, update)
-        apply_wall = time.perf_counter() - started
-        apply_cpu = cpu_seconds(pid) - cpu_before
-        puts = sum(1 for r in logged(emulator) if r.method == "PUT")
-        if puts != len(subject.update_requests):
-            raise RuntimeError(f"{subject.name}: {puts} PUTs for {len(subject.update_requests)}")
+        assert plugin.pid is not None
+        preview_wall, preview_cpu = timed_preview(plugin, subject.name, subject.preview_requests)
+        rss = peak_rss_kib(plugin.pid)
+        apply_wall, apply_cpu = timed_apply(
+            plugin, subject.name, subject.update_requests, emulator, latency
+        )
     finally:
         emulator.latency = 0.0
         emulator.clear_log()
         plugin.stop()
-    m = len(subject.update_requests)
+    n, m = len(subject.preview_requests), len(subject.update_requests)
     return Run(
         preview_wall_us=preview_wall / n * 1e6,
         preview_cpu_us=preview_cpu / n * 1e6,
@@ -390,6 +434,193 @@ def run_export(emulator: Emulator, url: str, per: int, latency: float) -> Export
         emulator.latency = 0.0
         emulator.clear_log()
     return ExportRun(seconds, methods, len(json.loads(result.stdout)["resources"]))
+
+
+# ---- the native plugin (issue 11): the same stack through pulumi-resource-qboxmail --------------
+NATIVE_PREVIEW_LIMIT = 1.0
+"""Native plugin CPU per resource for Check + Diff: no more than the dynamic plugin's."""
+NATIVE_APPLY_LIMIT = 1.2
+ROW_NATIVE_PREVIEW = "native plugin: preview cost per resource (Check + Diff, unchanged stack)"
+ROW_NATIVE_APPLY = "native plugin: apply time (Update of changed domains)"
+NATIVE_ROWS = (ROW_NATIVE_PREVIEW, ROW_NATIVE_APPLY)
+
+
+def native_bag(bag: Mapping[str, Any]) -> Bag:
+    """`bag` as a program on the native provider writes it: schema names, and the password a
+    secret, as it comes from secret config."""
+    return {PULUMI_NAMES[k]: Secret(v) if k in SECRET_FIELDS else v for k, v in bag.items()}
+
+
+class BenchNative(RawCalls, NativePlugin):
+    """The test harness's native plugin, with raw calls."""
+
+
+@dataclass
+class NativeSubject:
+    """The native plugin and its prepared requests: the dynamic stack's, in the schema's names."""
+
+    config: dict[str, Any]
+    env: dict[str, str]
+    preview_requests: list[tuple[pb.CheckRequest, pb.DiffRequest]] = field(default_factory=list)
+    update_requests: list[pb.UpdateRequest] = field(default_factory=list)
+
+    def start(self) -> BenchNative:
+        plugin = BenchNative(cwd=BENCH, env=self.env)
+        try:
+            plugin.start()
+            plugin.configure(self.config)
+        except BaseException:
+            plugin.stop()
+            raise
+        return plugin
+
+
+def prepare_native(native: NativeSubject, emulator: Emulator, n: int, k: int) -> None:
+    """Create all n domains through the native plugin (the outputs a create stores) and build
+    the timed passes' requests: Check + Diff of all n, k Updates to `changed`, domain by domain,
+    starting over if k > n (every Update sends one PUT, whichever domain it is for)."""
+    emulator.latency = 0.0
+    plugin = native.start()
+
+    def checked(i: int, olds: Bag, news: Bag) -> Bag:
+        props, failures = plugin.check(olds, news, urn=urn(i, NATIVE_TYPE))
+        if failures:
+            raise RuntimeError(f"native: check failed for {domain_code(i)}: {failures}")
+        return props
+
+    try:
+        created = drive(range(n), lambda i: plugin.create(checked(i, {}, native_bag(inputs(i)))))
+        news = drive(
+            range(min(k, n)), lambda i: checked(i, native_bag(inputs(i)), native_bag(changed(i)))
+        )
+    finally:
+        plugin.stop()
+        emulator.clear_log()
+
+    ins = [native_struct(native_bag(inputs(i))) for i in range(n)]
+    olds = [native_struct(outs) for _, outs in created]
+    native.preview_requests = [
+        (
+            pb.CheckRequest(
+                **meta(i, NATIVE_TYPE), olds=ins[i], news=ins[i], randomSeed=os.urandom(32)
+            ),
+            pb.DiffRequest(
+                id=created[i][0], **meta(i, NATIVE_TYPE), olds=olds[i], old_inputs=ins[i]
+            ),
+        )
+        for i in range(n)
+    ]
+    native.update_requests = [
+        pb.UpdateRequest(
+            id=created[i][0],
+            **meta(i, NATIVE_TYPE),
+            olds=olds[i],
+            news=native_struct(news[i]),
+            old_inputs=ins[i],
+        )
+        for i in (j % n for j in range(k))
+    ]
+
+
+@dataclass(frozen=True)
+class NativeRun:
+    preview_wall_us: float  # per resource
+    preview_cpu_us: float  # native plugin CPU per resource
+    apply_s: float
+    apply_cpu_ms: float  # native plugin CPU per Update
+    dynamic_apply_s: float  # the dynamic plugin: the same number of Updates at the same latency
+    dynamic_apply_cpu_ms: float
+
+
+def run_native(
+    native: NativeSubject, dynamic: Subject, emulator: Emulator, latency: float, threads: int
+) -> NativeRun:
+    """A fresh native plugin: warm up, time the preview pass, time the apply pass from `threads`
+    client threads. Then a fresh dynamic plugin times as many Updates at the same latency, from
+    the 4 client threads it can serve."""
+    emulator.latency = 0.0
+    plugin = native.start()
+    try:
+        preview_wall, preview_cpu = timed_preview(plugin, "native", native.preview_requests)
+        if logged(emulator):
+            raise RuntimeError("native: preview sent requests to the API")
+        apply_wall, apply_cpu = timed_apply(
+            plugin, "native", native.update_requests, emulator, latency, threads
+        )
+    finally:
+        plugin.stop()
+    k = len(native.update_requests)
+    # The dynamic stack's own changed domains, in turn as prepare_native takes them.
+    requests = [dynamic.update_requests[i % len(dynamic.update_requests)] for i in range(k)]
+    other = dynamic.start()
+    try:
+        timed_preview(other, dynamic.name, dynamic.preview_requests[:WARMUP])  # warm-up only
+        dynamic_wall, dynamic_cpu = timed_apply(other, dynamic.name, requests, emulator, latency)
+    finally:
+        other.stop()
+    n = len(native.preview_requests)
+    return NativeRun(
+        preview_wall_us=preview_wall / n * 1e6,
+        preview_cpu_us=preview_cpu / n * 1e6,
+        apply_s=apply_wall,
+        apply_cpu_ms=apply_cpu / k * 1e3,
+        dynamic_apply_s=dynamic_wall,
+        dynamic_apply_cpu_ms=dynamic_cpu / k * 1e3,
+    )
+
+
+def native_table(
+    dynamic: list[Run], native: list[NativeRun], args: argparse.Namespace
+) -> list[str]:
+    """The native plugin's rows, each beside the dynamic plugin ("ours") of the same runs."""
+    n, k, latency, threads = (
+        args.domains,
+        args.native_apply_domains,
+        args.native_latency,
+        args.native_concurrency,
+    )
+    med = statistics.median
+    rows: list[str] = []
+
+    def row(*cells: str) -> None:
+        rows.append("| " + " | ".join(cells) + " |")
+
+    def preview(cpu_us: Iterable[float], wall_us: Iterable[float]) -> str:
+        return f"{med(cpu_us):,.0f} µs plugin CPU, {med(wall_us):,.0f} µs wall"
+
+    cpus = ratios((r.preview_cpu_us for r in native), (r.preview_cpu_us for r in dynamic))
+    walls = ratios((r.preview_wall_us for r in native), (r.preview_wall_us for r in dynamic))
+    row(
+        f"{ROW_NATIVE_PREVIEW}, {n:,} domains, {CONCURRENCY} concurrent calls",
+        "native: "
+        + preview([r.preview_cpu_us for r in native], [r.preview_wall_us for r in native]),
+        "dynamic (ours): "
+        + preview([r.preview_cpu_us for r in dynamic], [r.preview_wall_us for r in dynamic]),
+        f"plugin CPU {spread(cpus)}, wall {spread(walls)}; "
+        f"target native plugin CPU <= {NATIVE_PREVIEW_LIMIT}x dynamic",
+        verdict(med(cpus) <= NATIVE_PREVIEW_LIMIT) if cpus else "n/a",
+    )
+
+    floor = k * latency / threads
+    dynamic_floor = k * latency / CONCURRENCY
+    native_apply = [r.apply_s / floor for r in native]
+    dynamic_apply = [r.dynamic_apply_s / dynamic_floor for r in native]
+    seconds = med(r.apply_s for r in native)
+    dynamic_seconds = med(r.dynamic_apply_s for r in native)
+    row(
+        f"{ROW_NATIVE_APPLY}, {k:,} domains at {latency * 1000:g} ms, "
+        f"native {threads} / dynamic {CONCURRENCY} concurrent calls",
+        f"native: {seconds:.2f} s = {spread(native_apply)} floor; "
+        f"plugin CPU {med(r.apply_cpu_ms for r in native):.2f} ms per Update",
+        f"dynamic (ours): {dynamic_seconds:.2f} s = {spread(dynamic_apply)} its floor "
+        f"{dynamic_floor:.2f} s (N x latency / {CONCURRENCY}); "
+        f"plugin CPU {med(r.dynamic_apply_cpu_ms for r in native):.2f} ms per Update",
+        f"floor {floor:.2f} s (N x latency / {threads}); target native <= {NATIVE_APPLY_LIMIT}x "
+        f"floor = {NATIVE_APPLY_LIMIT * floor:.2f} s; native / dynamic "
+        f"{spread(ratios((r.apply_s for r in native), (r.dynamic_apply_s for r in native)))}",
+        verdict(med(native_apply) <= NATIVE_APPLY_LIMIT),
+    )
+    return rows
 
 
 # ---- report -------------------------------------------------------------------------------------
@@ -540,6 +771,36 @@ def notes(ours: Subject, base: Subject) -> list[str]:
     ]
 
 
+def add_native_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--native-apply-domains",
+        type=int,
+        default=320,
+        help="domains changed in the native plugin's apply pass (default 320)",
+    )
+    parser.add_argument(
+        "--native-latency",
+        type=float,
+        default=0.1,
+        help="emulator latency in seconds of the native apply pass (0.1: across the internet)",
+    )
+    parser.add_argument(
+        "--native-concurrency",
+        type=int,
+        default=32,
+        help="concurrent Update calls to the native plugin (default 32)",
+    )
+
+
+def check_native_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    k, latency, threads = args.native_apply_domains, args.native_latency, args.native_concurrency
+    if k < 1 or latency <= 0 or not 1 <= threads <= 256:
+        parser.error(
+            "need --native-apply-domains >= 1, --native-latency > 0, "
+            "1 <= --native-concurrency <= 256"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--domains", type=int, default=1000, help="stack size (default 1000)")
@@ -553,11 +814,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--export-per", type=int, default=100, help="export page size, --per (default 100)"
     )
+    add_native_options(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.apply_domains <= args.domains or args.runs < 1 or args.latency <= 0:
         parser.error("need 1 <= --apply-domains <= --domains, --runs >= 1, --latency > 0")
     if args.export_per < 1:
         parser.error("need --export-per >= 1")
+    check_native_options(parser, args)
 
     n, m = args.domains, args.apply_domains
     load_before = os.getloadavg()[0]
@@ -568,12 +831,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for subject in both:
             print(f"preparing {subject.name}: {n:,} creates, HTTP phases", file=sys.stderr)
             prepare(subject, emulator, n, m)
+        native = NativeSubject({"apiToken": Secret(TOKEN), "endpoint": url}, ours.env)
+        print(f"preparing native: {n:,} creates", file=sys.stderr)
+        prepare_native(native, emulator, n, args.native_apply_domains)
         runs: dict[str, list[Run]] = {s.name: [] for s in both}
+        native_runs: list[NativeRun] = []
         for r in range(args.runs):
             order = both if r % 2 == 0 else both[::-1]  # alternate who goes first
             for subject in order:
                 print(f"run {r + 1}/{args.runs}: {subject.name}", file=sys.stderr, flush=True)
                 runs[subject.name].append(run_once(subject, emulator, args.latency))
+            print(f"run {r + 1}/{args.runs}: native, then dynamic at its latency", file=sys.stderr)
+            native_runs.append(
+                run_native(native, ours, emulator, args.native_latency, args.native_concurrency)
+            )
         print(f"export: {n:,} domains, --per {args.export_per}", file=sys.stderr, flush=True)
         export = run_export(emulator, url, args.export_per, args.latency)
     finally:
@@ -585,8 +856,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         *machine(load_before),
         f"- parameters: --domains {n} --apply-domains {m} --latency {args.latency:g} "
         f"--runs {args.runs}; {CONCURRENCY} concurrent calls",
+        f"- native plugin: --native-apply-domains {args.native_apply_domains} "
+        f"--native-latency {args.native_latency:g} --native-concurrency {args.native_concurrency}",
+        # Others' work comes and goes during a run of minutes; one reading at the start hides it.
+        f"- load average (1 min) when the run ended: {os.getloadavg()[0]:.2f}",
         "",
         *table(ours, base, runs, export, args),
+        *native_table(runs[ours.name], native_runs, args),
         "",
         *notes(ours, base),
     ]

@@ -21,7 +21,10 @@ ROWS = (
     "apply time (Update of changed domains, 4 concurrent calls)",
     "plugin peak RSS (VmHWM) after the preview pass",
     "export of every domain (`python -m pulumi_qboxmail export`)",
+    "native plugin: preview cost per resource (Check + Diff, unchanged stack)",
+    "native plugin: apply time (Update of changed domains)",
 )
+NATIVE_PREVIEW, NATIVE_APPLY = ROWS[-2:]
 FLOOR = "0 / 0 / 1 PUT / 1 GET"
 
 
@@ -31,8 +34,9 @@ def cells(line: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def table() -> list[list[str]]:
-    args = ["--domains", "20", "--apply-domains", "8", "--runs", "1", "--latency", "0.005"]
-    args += ["--export-per", "7"]
+    args = ["--domains", "20", "--apply-domains", "8", "--runs", "1", "--latency", "0.005",
+            "--native-apply-domains", "24", "--native-latency", "0.005",
+            "--native-concurrency", "8", "--export-per", "7"]  # fmt: skip
     result = subprocess.run(
         [sys.executable, str(RUN), *args],
         cwd=ROOT,
@@ -73,3 +77,15 @@ def test_export_makes_ceil_n_over_per_requests_and_no_write(table: list[list[str
     assert row[1].startswith("3 GET, 0 other; 20 domains in ")
     assert row[3] == "floor ceil(N / per) = 3 GET, no write"
     assert row[4] == "PASS"
+
+
+def test_native_rows_stand_beside_the_dynamic_plugin(table: list[list[str]]) -> None:
+    """Native figures in the first column, the dynamic plugin's of the same run in the second,
+    and the native apply measured with its own concurrency, on more domains than the stack has
+    (they are taken in turn)."""
+    (preview,) = [row for row in table if row[0].startswith(NATIVE_PREVIEW)]
+    (apply,) = [row for row in table if row[0].startswith(NATIVE_APPLY)]
+    for row in (preview, apply):
+        assert row[1].startswith("native: ") and row[2].startswith("dynamic (ours): "), row
+    assert "24 domains at 5 ms, native 8 / dynamic 4 concurrent calls" in apply[0]
+    assert "N x latency / 8" in apply[3] and "N x latency / 4" in apply[2]

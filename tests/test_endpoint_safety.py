@@ -26,7 +26,7 @@ from pulumi.dynamic import Config
 
 from conftest import TOKEN, start_plugin
 from plugin import PluginError
-from pulumi_qboxmail import ConfigurationError, QboxClient, TransportError
+from pulumi_qboxmail import ConfigurationError, QboxClient, RetryPolicy, TransportError
 from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.provider import build_client
 
@@ -172,6 +172,24 @@ def test_a_certificate_failure_is_not_retried(tls_server: TLSServer) -> None:
     error = refused(tls_server)
     assert error.attempts == 1
     assert settled_handshakes(tls_server) == 1
+
+
+# ---- the environment's proxy settings --------------------------------------------------------------
+def test_the_environments_proxy_and_no_proxy_still_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client settles proxies once per session instead of on every request: they still
+    apply, and so does NO_PROXY."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    once = RetryPolicy(max_attempts=1)
+    emu = Emulator(token=TOKEN, domains=[CODE])
+    with emu, socket.socket() as unserved:
+        unserved.bind(("127.0.0.1", 0))  # bound, never listening: a proxy that refuses
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{unserved.getsockname()[1]}")
+        with pytest.raises(TransportError):
+            QboxClient(TOKEN, emu.url, retry=once).update_domain(CODE, {"antispam_level": 1})
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        QboxClient(TOKEN, emu.url, retry=once).update_domain(CODE, {"antispam_level": 2})
+    assert [r.body for r in emu.requests] == [{"antispam_level": 2}]
 
 
 # ---- plain http: loopback only -----------------------------------------------------------------

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.provider.experimental.property_value import PropertyValue
 
 from conftest import TOKEN, clean_env
 from native_plugin import UNKNOWN, NativeDiff, NativePlugin, Secret, reason, start_native
 from plugin import PluginError
+from pulumi_qboxmail import wire
 from pulumi_qboxmail.emulator import Emulator
 
 SETTINGS: dict[str, Any] = {
@@ -338,3 +340,32 @@ def test_a_provider_config_change_updates_the_provider_and_replaces_nothing(
     olds = {"apiToken": Secret("a"), "readTimeout": "30", "version": "0.1.0"}
     assert native.diff_config(olds, {**olds, "readTimeout": "60"}) == ("some", [])
     assert native.diff_config(olds, dict(olds)) == ("none", [])
+
+
+# ---- the wire ---------------------------------------------------------------------------------
+def test_encoding_sends_back_only_what_already_says_the_same() -> None:
+    """Check, Create and Update hand the engine's own scalars back when the canonical value is
+    the same: the same answer as encoding afresh, whatever was reused."""
+    sent = {
+        "antispamLevel": PropertyValue(3.0),
+        "forceOtp": PropertyValue(1.0),  # a number where the value is a bool: not the same
+        "company": PropertyValue("ACME", is_secret=True),
+        "city": PropertyValue("Milano"),  # the value turns secret: not the same
+        "catchAllDestination": PropertyValue("PM@Example.com"),  # normalized: not the same
+        "domainCode": PropertyValue("D100000001"),
+    }
+    values = {
+        "antispam_level": 3,
+        "force_otp": True,
+        "company": "ACME",
+        "city": "Milano",
+        "catch_all_destination": "PM@example.com",
+        "domain_code": "D100000001",
+        "plan": "professional",
+    }
+    secret = {"company", "city"}
+    encoded = wire.encode(values, secret, sent)
+    assert encoded == wire.encode(values, secret)
+    assert encoded["forceOtp"] == PropertyValue(True) and encoded["city"].is_secret
+    kept = {name for name, value in encoded.items() if value is sent.get(name)}
+    assert kept == {"antispamLevel", "company", "domainCode"}

@@ -214,8 +214,25 @@ class QboxClient:
                     "User-Agent": USER_AGENT,
                 }
             )
+            self._read_environment_once(session)
             self._local.session = session
         return session
+
+    def _read_environment_once(self, session: requests.Session) -> None:
+        """Settle now what requests otherwise reads from the environment on every request:
+        proxies (and no_proxy), REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, and .netrc credentials.
+
+        The answers depend only on the host, which never changes, and reading them scans all of
+        os.environ twice per request: a third of the HTTP threads' CPU in a 32-way apply.
+        """
+        url = f"{self.endpoint}/api/domains/"
+        settings = session.merge_environment_settings(url, {}, None, None, None)
+        netrc = requests.utils.get_netrc_auth(url)
+        session.trust_env = False
+        session.proxies = settings["proxies"]
+        session.verify = settings["verify"]
+        if netrc:
+            session.auth = netrc
 
     def get_domain(self, code: str) -> dict[str, Any]:
         """GET /api/domains/{code}, unwrapped from its `resources` envelope.

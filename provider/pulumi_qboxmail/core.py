@@ -33,6 +33,8 @@ REPLACE_ON_CHANGE = ("domain_code",)
 
 def holds(value: Any, kinds: type | tuple[type, ...]) -> bool:
     """Whether a value is, or holds in a list, tuple or dict at any depth, one of `kinds`."""
+    if value is None or isinstance(value, str | int | float):
+        return False  # nearly every value: spared the walk below
     # Iterative: hostile inputs may nest deeper than the recursion limit.
     pending = [value]
     while pending:

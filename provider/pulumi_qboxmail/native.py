@@ -105,7 +105,8 @@ class QboxmailProvider(px.Provider):
         checked = core.check(news.values)
         failures = [px.CheckFailure(*wire.stranger(name)) for name in news.strangers]
         failures += [px.CheckFailure(*wire.failure(error)) for error in checked.failures]
-        return px.CheckResponse(inputs=wire.encode(checked.inputs, news.secret), failures=failures)
+        inputs = wire.encode(checked.inputs, news.secret, request.new_inputs)
+        return px.CheckResponse(inputs=inputs, failures=failures)
 
     async def diff(self, request: px.DiffRequest) -> px.DiffResponse:
         olds = wire.decode(request.old_state).values
@@ -137,25 +138,26 @@ class QboxmailProvider(px.Provider):
             code = news.values.get("domain_code")
             return px.CreateResponse(
                 resource_id=code if isinstance(code, str) else "",
-                properties=wire.encode(news.values, news.secret),
+                properties=wire.encode(news.values, news.secret, request.properties),
             )
         new = core.canonical(news.values)
         code = new["domain_code"]
         body = core.request_body(None, new)
         await self._http(lambda: self._access.client().update_domain(code, body))
-        return px.CreateResponse(resource_id=code, properties=wire.encode(new, news.secret))
+        outs = wire.encode(new, news.secret, request.properties)
+        return px.CreateResponse(resource_id=code, properties=outs)
 
     @_in_schema_words
     async def update(self, request: px.UpdateRequest) -> px.UpdateResponse:
         news = wire.decode(request.news)
         if request.preview:
-            return px.UpdateResponse(properties=wire.encode(news.values, news.secret))
+            return px.UpdateResponse(properties=wire.encode(news.values, news.secret, request.news))
         new = core.canonical(news.values)
         body = core.request_body(wire.decode(request.olds).values, new)
         if body:
             code = new["domain_code"]
             await self._http(lambda: self._access.client().update_domain(code, body))
-        return px.UpdateResponse(properties=wire.encode(new, news.secret))
+        return px.UpdateResponse(properties=wire.encode(new, news.secret, request.news))
 
     @_in_schema_words
     async def read(self, request: px.ReadRequest) -> px.ReadResponse:

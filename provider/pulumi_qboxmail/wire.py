@@ -42,10 +42,14 @@ class Decoded:
 def plain(value: PropertyValue) -> Any:
     """A PropertyValue as a plain Python value; unknowns (at any depth) as `Unknown()`."""
     inner = value.value
-    if isinstance(inner, Computed) or inner == UNKNOWN:
-        return Unknown()  # type: ignore[no-untyped-call]
-    if isinstance(inner, str | bool | float) or inner is None:
+    # Scalars first, by concrete type: they are nearly every value, and each call costs every
+    # resource of a preview; the abstract tests below are several times slower.
+    if isinstance(inner, str):
+        return Unknown() if inner == UNKNOWN else inner  # type: ignore[no-untyped-call]
+    if isinstance(inner, bool | float) or inner is None:
         return inner
+    if isinstance(inner, Computed):
+        return Unknown()  # type: ignore[no-untyped-call]
     if isinstance(inner, Mapping):
         return {key: plain(item) for key, item in inner.items()}
     if isinstance(inner, Iterable):
@@ -66,10 +70,21 @@ def decode(props: Mapping[str, PropertyValue]) -> Decoded:
         if value.value is None:
             continue  # an explicit null is "not given", as on the dynamic face
         values[api] = plain(value)
-        if value.contains_secret():
+        if _holds_secret(value):
             secret.add(api)
     # A protobuf map has no order; sorted names make the failures stable.
     return Decoded(values, frozenset(secret), tuple(sorted(strangers)))
+
+
+def _holds_secret(value: PropertyValue) -> bool:
+    """`value.contains_secret()`, which on a scalar spends most of its time ruling out the
+    abstract container types."""
+    if value.is_secret:
+        return True
+    inner = value.value
+    if inner is None or isinstance(inner, str | bool | float):
+        return False
+    return value.contains_secret()
 
 
 def wire(value: Any) -> PropertyValue:
@@ -87,17 +102,45 @@ def wire(value: Any) -> PropertyValue:
     raise TypeError(f"{type(value).__name__} cannot cross the wire")
 
 
-def encode(values: Mapping[str, Any], secret: Iterable[str] = ()) -> dict[str, PropertyValue]:
+def encode(
+    values: Mapping[str, Any],
+    secret: Iterable[str] = (),
+    sent: Mapping[str, PropertyValue] | None = None,
+) -> dict[str, PropertyValue]:
     """Translate core values back to the engine: schema names, and secret where the input was.
 
-    The postmaster password is secret whatever the input said.
+    The postmaster password is secret whatever the input said. `sent` is the property map the
+    engine sent, if any: a scalar there that already carries the same value and secret flag is
+    sent back as it is.
     """
     hidden = {*secret, *SECRET_FIELDS}
-    return {
-        PULUMI_NAMES[name]: wire(value).with_secret(name in hidden)
-        for name, value in values.items()
-        if name in PULUMI_NAMES
-    }
+    given = sent or {}
+    encoded = {}
+    for name, value in values.items():
+        schema = PULUMI_NAMES.get(name)
+        if schema is None:
+            continue
+        known = given.get(schema)
+        # Building a PropertyValue is most of the cost of encoding, every resource of a preview
+        # pays for it, and canonical values are mostly the very values the program gave.
+        if known is not None and known.is_secret == (name in hidden) and _carries(known, value):
+            encoded[schema] = known
+        else:
+            # `with_secret` builds a second PropertyValue: only the few secret values pay for it.
+            encoded[schema] = wire(value).with_secret(True) if name in hidden else wire(value)
+    return encoded
+
+
+def _carries(known: PropertyValue, value: Any) -> bool:
+    """Whether `known` is a scalar exactly as `wire(value)` would send it, secret flag aside."""
+    inner = known.value
+    if known.dependencies:
+        return False
+    if isinstance(inner, bool) or isinstance(value, bool):
+        return inner is value
+    if isinstance(inner, float):
+        return isinstance(value, int | float) and inner == value
+    return isinstance(inner, str) and isinstance(value, str) and inner == value
 
 
 def schema_words(text: str) -> str:
