@@ -13,6 +13,7 @@ import json
 import os
 import runpy
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,9 @@ def isolated_env(cli: Path, home: Path) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
     (home / "backend").mkdir(parents=True, exist_ok=True)
     env = engine_env(cli, home / "backend", PASSPHRASE, base)
+    # Then this interpreter's scripts, so plugins installed as console scripts are found too.
+    cli_dir, rest = env["PATH"].split(os.pathsep, 1)
+    env["PATH"] = os.pathsep.join([cli_dir, str(Path(sys.executable).parent), rest])
     env["PULUMI_HOME"] = str(home / "pulumi-home")
     # A missing plugin must fail at once, not send the engine to the internet for it.
     env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
