@@ -151,6 +151,20 @@ class BenchPlugin(RawCalls, Plugin):
     """The test harness's dynamic plugin, with raw calls."""
 
 
+_Started = TypeVar("_Started", BenchPlugin, "BenchNative")
+
+
+def started(plugin: _Started, config: Any) -> _Started:
+    """`plugin` started and configured once, as the engine does; stopped again if that fails."""
+    try:
+        plugin.start()
+        plugin.configure(config)
+    except BaseException:
+        plugin.stop()
+        raise
+    return plugin
+
+
 @dataclass
 class Subject:
     """One provider under test and everything prepared for its timed passes."""
@@ -168,14 +182,7 @@ class Subject:
     update_requests: list[pb.UpdateRequest] = field(default_factory=list)
 
     def start(self) -> BenchPlugin:
-        plugin = BenchPlugin(provider=self.provider, cwd=BENCH, env=self.env)
-        try:
-            plugin.start()
-            plugin.configure(self.config)
-        except BaseException:
-            plugin.stop()
-            raise
-        return plugin
+        return started(BenchPlugin(provider=self.provider, cwd=BENCH, env=self.env), self.config)
 
     def bag(self, props: Mapping[str, Any]) -> Bag:
         return {**props, PROVIDER_KEY: self.provider}
@@ -465,14 +472,7 @@ class NativeSubject:
     update_requests: list[pb.UpdateRequest] = field(default_factory=list)
 
     def start(self) -> BenchNative:
-        plugin = BenchNative(cwd=BENCH, env=self.env)
-        try:
-            plugin.start()
-            plugin.configure(self.config)
-        except BaseException:
-            plugin.stop()
-            raise
-        return plugin
+        return started(BenchNative(cwd=BENCH, env=self.env), self.config)
 
 
 def prepare_native(native: NativeSubject, emulator: Emulator, n: int, k: int) -> None:

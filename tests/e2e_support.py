@@ -24,6 +24,15 @@ from pulumi import automation as auto
 from pulumi_cli import Found, automation_command, engine_env, find_cli
 
 PASSPHRASE = "e2e-passphrase"
+QUICKSTART_BODY: dict[str, Any] = {
+    "antispam_level": 3,
+    "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
+    "password_expiration": 6,
+    "force_otp": True,
+    "webmail_language": "en",
+    "webmail_timezone": "Europe/Rome",
+}
+"""What examples/quickstart's create sends, the password aside."""
 _found: Found | None = None
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from e2e_support import CliEnv, Printed, inline_stack, run_example, stack_export
+from e2e_support import QUICKSTART_BODY, CliEnv, Printed, inline_stack, run_example, stack_export
 from pulumi_qboxmail.emulator import Emulator
 
 pytestmark = pytest.mark.cli
@@ -29,14 +29,6 @@ PATH = f"/api/domains/{CODE}"
 # Distinctive values, so finding either in the state means a leak and nothing else.
 TOKEN = "qbx-e2e-token-4c9f2a71"
 PASSWORD = "Postmaster2024e2e"
-CREATE_BODY: dict[str, Any] = {
-    "antispam_level": 3,
-    "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
-    "password_expiration": 6,
-    "force_otp": True,
-    "webmail_language": "en",
-    "webmail_timezone": "Europe/Rome",
-}
 
 
 @pytest.fixture
@@ -87,7 +79,7 @@ def test_quickstart_previews_without_calling_the_api_then_up_sends_one_put_and_r
     result = stack.up(on_output=up)
     assert result.summary.result == "succeeded"
     assert result.summary.resource_changes == {"create": 2}
-    assert puts(emulator) == [(PATH, CREATE_BODY)]
+    assert puts(emulator) == [(PATH, QUICKSTART_BODY)]
     assert {r.token for r in emulator.requests} == {"***"}  # the emulator masks a right token
     assert {k: v.value for k, v in result.outputs.items()} == {
         "domain_code": CODE,
@@ -180,7 +172,7 @@ def test_the_password_is_a_secret_in_the_exported_state_and_the_token_is_nowhere
         (
             PATH,
             {
-                **CREATE_BODY,
+                **QUICKSTART_BODY,
                 "postmaster_password": PASSWORD,
                 "postmaster_password_confirmation": PASSWORD,
             },

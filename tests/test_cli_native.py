@@ -77,6 +77,15 @@ def yaml_project(target: Path, *, plugin: bool) -> Path:
     return target
 
 
+def empty_project(cli: CliEnv, target: Path) -> Path:
+    """A YAML project with no resources yet, the plugin found on PATH, as after `pipx install`."""
+    cli.env["PATH"] = f"{PLUGIN_DIR}:{cli.env['PATH']}"
+    target.mkdir()
+    text = f"name: qboxmail-{target.name}\nruntime: yaml\nresources: {{}}\n"
+    (target / "Pulumi.yaml").write_text(text, encoding="utf-8")
+    return target
+
+
 def configure(cli: CliEnv, project: Path, url: str, **extra: str) -> None:
     cli.run("stack", "init", "e2e", cwd=project)
     cli.run("config", "set", "qboxmail:endpoint", url, cwd=project)
@@ -150,13 +159,7 @@ def test_a_bad_yaml_value_fails_preview_naming_the_property(
 def test_import_generates_code_whose_next_preview_shows_no_change(
     yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
 ) -> None:
-    # Ambient: the plugin is found on PATH, as after `pipx install`.
-    yaml_cli.env["PATH"] = f"{PLUGIN_DIR}:{yaml_cli.env['PATH']}"
-    project = tmp_path / "adopt"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(
-        "name: qboxmail-adopt\nruntime: yaml\nresources: {}\n", encoding="utf-8"
-    )
+    project = empty_project(yaml_cli, tmp_path / "adopt")
     configure(yaml_cli, project, emulator.url)
     emulator.add_domain(MAIN, antispam_level=3, allow_nets=["192.0.2.0/24"])
     emulator.clear_log()
@@ -182,12 +185,7 @@ def test_import_generates_code_whose_next_preview_shows_no_change(
 def test_import_of_a_missing_domain_fails(
     yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
 ) -> None:
-    yaml_cli.env["PATH"] = f"{PLUGIN_DIR}:{yaml_cli.env['PATH']}"
-    project = tmp_path / "missing"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(
-        "name: qboxmail-missing\nruntime: yaml\nresources: {}\n", encoding="utf-8"
-    )
+    project = empty_project(yaml_cli, tmp_path / "missing")
     configure(yaml_cli, project, emulator.url)
     failed = yaml_cli.run("import", TYPE, "gone", "D000000404", "--yes", cwd=project, ok=False)
     assert failed.returncode != 0

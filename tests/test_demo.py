@@ -13,24 +13,15 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import demo
-from e2e_support import CliEnv, Printed
+from e2e_support import QUICKSTART_BODY, CliEnv, Printed
 from pulumi_cli import pulumi_version
 from pulumi_qboxmail.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
-QUICKSTART_BODY: dict[str, Any] = {
-    "antispam_level": 3,
-    "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
-    "password_expiration": 6,
-    "force_otp": True,
-    "webmail_language": "en",
-    "webmail_timezone": "Europe/Rome",
-}
 
 
 def checkout_copy(target: Path) -> Path:
