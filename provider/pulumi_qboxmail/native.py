@@ -6,6 +6,7 @@ in `core`; how a value crosses the wire lives in `wire`.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import functools
@@ -216,8 +217,11 @@ for _rpc in _RPCS:
 
 def main() -> None:
     """Console script: serve the plugin; the first stdout line is the port, as the engine needs."""
-    # The engine passes its address first; --logtostderr, -v=N and --tracing are not ours.
-    engine = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), "")
+    # The engine runs `[--logtostderr] [-v=N] [--tracing URL] <engine address>`.
+    parser = argparse.ArgumentParser(prog="pulumi-resource-qboxmail")
+    parser.add_argument("engine", nargs="?", default="")
+    parser.add_argument("--tracing")
+    engine = parser.parse_known_args()[0].engine
 
     async def serve() -> None:
         server = grpc.aio.server(options=_GRPC_OPTIONS)
