@@ -311,14 +311,15 @@ class QboxClient:
             response: requests.Response | None = None
             failure: requests.RequestException | None = None
             try:
-                response = self._session().request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
+                session = self._session()
+                # Prepared here, not by Session.request: its merge of session-wide settings
+                # (cookies, hooks, auth, environment) costs more CPU than the request itself,
+                # and this session's settings are fixed when it is made.
+                prepared = requests.Request(
+                    method, url, params=params, json=body, headers=session.headers,
+                    auth=session.auth,
+                ).prepare()  # fmt: skip
+                response = session.send(prepared, timeout=self.timeout, allow_redirects=False)
                 status = response.status_code
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
             except requests.RequestException as exc:
