@@ -8,12 +8,17 @@ from .errors import (
     ForbiddenError,
     InvalidInputsError,
     InvalidSettingsError,
+    NoDomainReturnedError,
     NotFoundError,
+    OutputError,
     QboxError,
     RateLimitedError,
     ServerError,
     TransportError,
     UnauthorizedError,
+    UnexpectedBodyError,
+    UnexpectedPageError,
+    WrongDomainReturnedError,
 )
 from .model import DomainSettings, FieldError, validate
 from .provider import QboxDomainSettingsProvider
@@ -30,7 +35,9 @@ __all__ = [
     "ForbiddenError",
     "InvalidInputsError",
     "InvalidSettingsError",
+    "NoDomainReturnedError",
     "NotFoundError",
+    "OutputError",
     "QboxClient",
     "QboxDomainSettings",
     "QboxDomainSettingsArgs",
@@ -41,5 +48,8 @@ __all__ = [
     "ServerError",
     "TransportError",
     "UnauthorizedError",
+    "UnexpectedBodyError",
+    "UnexpectedPageError",
+    "WrongDomainReturnedError",
     "validate",
 ]
