@@ -312,9 +312,9 @@ class QboxClient:
             failure: requests.RequestException | None = None
             try:
                 session = self._session()
-                # Prepared here, not by Session.request: its merge of session-wide settings
-                # (cookies, hooks, auth, environment) costs more CPU than the request itself,
-                # and this session's settings are fixed when it is made.
+                # Prepared here, not by Session.request, which merges the session-wide settings
+                # (cookies, hooks, auth, environment) into every call: this session's settings
+                # are fixed when it is made, and the merge showed in the plugin's CPU profile.
                 prepared = requests.Request(
                     method, url, params=params, json=body, headers=session.headers,
                     auth=session.auth,
