@@ -42,7 +42,7 @@ from pulumi.runtime.proto import provider_pb2 as pb  # noqa: E402
 
 from native_plugin import NativePlugin, Secret  # noqa: E402
 from native_plugin import struct as native_struct  # noqa: E402
-from plugin import TYPE, Plugin, PluginProcess  # noqa: E402
+from plugin import TYPE, Plugin, PluginProcess, started  # noqa: E402
 from pulumi_qboxmail.emulator import Emulator  # noqa: E402
 from pulumi_qboxmail.model import PULUMI_NAMES, SECRET_FIELDS  # noqa: E402
 from pulumi_qboxmail.provider import QboxDomainSettingsProvider  # noqa: E402
@@ -149,20 +149,6 @@ class RawCalls(PluginProcess):
 
 class BenchPlugin(RawCalls, Plugin):
     """The test harness's dynamic plugin, with raw calls."""
-
-
-_Started = TypeVar("_Started", BenchPlugin, "BenchNative")
-
-
-def started(plugin: _Started, config: Any) -> _Started:
-    """`plugin` started and configured once, as the engine does; stopped again if that fails."""
-    try:
-        plugin.start()
-        plugin.configure(config)
-    except BaseException:
-        plugin.stop()
-        raise
-    return plugin
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from e2e_support import CliEnv, found_cli
-from plugin import Plugin
+from plugin import Plugin, started
 from pulumi_qboxmail import QboxDomainSettingsProvider
 from pulumi_qboxmail.emulator import Emulator
 
@@ -33,9 +33,7 @@ def start_plugin(tmp: Path, config: dict[str, str], env: dict[str, str] | None =
         cwd=tmp,
         env=clean_env() if env is None else env,
     )
-    plugin.start()
-    plugin.configure(config)
-    return plugin
+    return started(plugin, config)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from typing import Any
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime.proto import provider_pb2 as pb
 
-from plugin import UNKNOWN, PluginError, PluginProcess
+from plugin import UNKNOWN, PluginError, PluginProcess, started
 
 TOKEN_TYPE = "qboxmail:index:DomainSettings"
 URN = f"urn:pulumi:test::qboxmail-test::{TOKEN_TYPE}::test"
@@ -87,10 +87,7 @@ def props_of(message: Any) -> dict[str, Any]:
 
 def start_native(tmp: Path, config: Mapping[str, Any], env: Mapping[str, str]) -> NativePlugin:
     """A started and configured native plugin; the caller stops it (a with-block)."""
-    plugin = NativePlugin(cwd=tmp, env=env)
-    plugin.start()
-    plugin.configure(config)
-    return plugin
+    return started(NativePlugin(cwd=tmp, env=env), config)
 
 
 class NativePlugin(PluginProcess):

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, TypeVar
 
 import grpc
 from pulumi.output import Unknown
@@ -96,6 +96,47 @@ def _meta(urn: str) -> dict[str, Any]:
     """urn, type and name of a urn `urn:pulumi:<stack>::<project>::<parent$type>::<name>`."""
     parts = urn.split("::")
     return {"urn": urn, "type": parts[2].split("$")[-1], "name": parts[3]}
+
+
+class Lifecycle(Protocol):
+    """Either harness, the dynamic `Plugin` or the native `NativePlugin`: check, then create."""
+
+    def check(self, olds: Props, news: Props) -> tuple[Bag, list[tuple[str, str]]]: ...
+
+    def create(self, properties: Props) -> tuple[str, Bag]: ...
+
+
+def apply(plugin: Lifecycle, inputs: Props) -> tuple[Bag, Bag]:
+    """`pulumi up` of a new resource: check, then create. Returns (checked inputs, outputs)."""
+    checked, failures = plugin.check({}, inputs)
+    assert failures == []
+    _, outs = plugin.create(checked)
+    return checked, outs
+
+
+class Configurable(Protocol):
+    """Either harness, as the engine first meets it: start, configure once, stop."""
+
+    def start(self) -> None: ...
+
+    def configure(self, config: Any) -> Any: ...
+
+    def stop(self) -> None: ...
+
+
+_Plugin = TypeVar("_Plugin", bound=Configurable)
+
+
+def started(plugin: _Plugin, config: Any) -> _Plugin:
+    """`plugin` started and configured once, as the engine does; stopped again if that fails.
+    The caller stops it (a with-block)."""
+    try:
+        plugin.start()
+        plugin.configure(config)
+    except BaseException:
+        plugin.stop()
+        raise
+    return plugin
 
 
 class PluginProcess:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from plugin import UNKNOWN, Diff, Plugin, PluginError
+from plugin import UNKNOWN, Diff, Plugin, PluginError, apply
 from pulumi_qboxmail.emulator import Emulator
 
 SETTINGS = {
@@ -26,14 +26,6 @@ CHANGE = Diff("some", [], False)
 
 def calls(emulator: Emulator) -> list[tuple[str, str, Any]]:
     return [(r.method, r.path, r.body) for r in emulator.requests]
-
-
-def apply(plugin: Plugin, inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`pulumi up` of a new resource: check, then create. Returns (checked inputs, outputs)."""
-    checked, failures = plugin.check({}, inputs)
-    assert failures == []
-    _, outs = plugin.create(checked)
-    return checked, outs
 
 
 def test_create_sends_one_put_with_the_managed_settings(

@@ -16,7 +16,7 @@ from pulumi.provider.experimental.property_value import PropertyValue
 
 from conftest import TOKEN, clean_env
 from native_plugin import UNKNOWN, NativeDiff, NativePlugin, Secret, reason, start_native
-from plugin import PluginError
+from plugin import PluginError, apply
 from pulumi_qboxmail import wire
 from pulumi_qboxmail.emulator import Emulator
 
@@ -46,13 +46,6 @@ def native(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def puts(emulator: Emulator) -> list[tuple[str, Any]]:
     return [(r.path, r.body) for r in emulator.requests if r.method == "PUT"]
-
-
-def apply(plugin: NativePlugin, news: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    checked, failures = plugin.check({}, news)
-    assert failures == []
-    _, outs = plugin.create(checked)
-    return checked, outs
 
 
 # ---- the plugin process -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from plugin import UNKNOWN, Diff, Plugin
+from plugin import UNKNOWN, Diff, Plugin, apply
 from pulumi_qboxmail.emulator import Emulator
 
 SETTINGS = {"antispam_level": 2, "allow_nets": ["10.0.0.0/8"], "force_otp": True}
@@ -25,9 +25,7 @@ QUOTA_RULE = (
 
 def created(plugin: Plugin, emulator: Emulator, code: str) -> dict[str, Any]:
     """The outputs of a resource `pulumi up` created earlier, with the request log cleared."""
-    checked, failures = plugin.check({}, {"domain_code": code, **SETTINGS})
-    assert failures == []
-    _, outs = plugin.create(checked)
+    _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
     emulator.clear_log()
     return outs
 
