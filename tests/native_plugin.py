@@ -19,14 +19,13 @@ from typing import Any
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime.proto import provider_pb2 as pb
 
-from plugin import UNKNOWN, PluginError, PluginProcess, started
+from plugin import CHANGES, UNKNOWN, PluginError, PluginProcess, started
 
 TOKEN_TYPE = "qboxmail:index:DomainSettings"
 URN = f"urn:pulumi:test::qboxmail-test::{TOKEN_TYPE}::test"
 PROVIDER_URN = "urn:pulumi:test::qboxmail-test::pulumi:providers:qboxmail::default"
 EXECUTABLE = Path(sys.executable).parent / "pulumi-resource-qboxmail"
 _KINDS = {value: name for name, value in pb.PropertyDiff.Kind.items()}
-_CHANGES = {pb.DiffResponse.DIFF_NONE: "none", pb.DiffResponse.DIFF_SOME: "some"}
 __all__ = ["UNKNOWN", "NativeDiff", "NativePlugin", "Secret", "reason", "start_native"]
 
 
@@ -116,7 +115,7 @@ class NativePlugin(PluginProcess):
     ) -> tuple[str, list[str]]:
         req = pb.DiffRequest(urn=PROVIDER_URN, olds=struct(olds), news=struct(news))
         resp = self._call("DiffConfig", req)
-        return _CHANGES.get(resp.changes, "unknown"), list(resp.replaces)
+        return CHANGES.get(resp.changes, "unknown"), list(resp.replaces)
 
     def configure(self, args: Mapping[str, Any]) -> pb.ConfigureResponse:
         plain = {k: v.value if isinstance(v, Secret) else v for k, v in args.items()}
@@ -138,7 +137,7 @@ class NativePlugin(PluginProcess):
         resp = self._call("Diff", req)
         assert resp.hasDetailedDiff
         detailed = {k: _KINDS[v.kind] for k, v in resp.detailedDiff.items()}
-        changes = _CHANGES.get(resp.changes, "unknown")
+        changes = CHANGES.get(resp.changes, "unknown")
         return NativeDiff(changes, list(resp.replaces), detailed, resp.deleteBeforeReplace)
 
     def create(self, properties: Mapping[str, Any], *, preview: bool = False

@@ -34,7 +34,7 @@ PROVIDER_KEY = "__provider"
 TYPE = "pulumi-python:dynamic/qboxmail:DomainSettings"
 URN = f"urn:pulumi:test::qboxmail-test::{TYPE}::test"
 CALL_TIMEOUT = 120.0
-_CHANGES = {pb.DiffResponse.DIFF_NONE: "none", pb.DiffResponse.DIFF_SOME: "some"}
+CHANGES = {pb.DiffResponse.DIFF_NONE: "none", pb.DiffResponse.DIFF_SOME: "some"}
 
 # The child ties itself to this process (PR_SET_PDEATHSIG survives exec) and then execs the very
 # command the engine runs. Doing it in the child's own interpreter, not in a preexec_fn, keeps
@@ -296,7 +296,7 @@ class Plugin(PluginProcess):
         bags = {"olds": self._struct(olds), "news": self._struct(news)}
         req = pb.DiffRequest(id=id, **_meta(urn), **bags, old_inputs=self._opt(old_inputs))
         resp = self._call("Diff", req)
-        changes = _CHANGES.get(resp.changes, "unknown")
+        changes = CHANGES.get(resp.changes, "unknown")
         return Diff(changes, list(resp.replaces), resp.deleteBeforeReplace)
 
     def create(
