@@ -336,29 +336,39 @@ def test_a_provider_config_change_updates_the_provider_and_replaces_nothing(
 
 
 # ---- the wire ---------------------------------------------------------------------------------
-def test_encoding_sends_back_only_what_already_says_the_same() -> None:
-    """Check, Create and Update hand the engine's own scalars back when the canonical value is
-    the same: the same answer as encoding afresh, whatever was reused."""
-    sent = {
-        "antispamLevel": PropertyValue(3.0),
-        "forceOtp": PropertyValue(1.0),  # a number where the value is a bool: not the same
-        "company": PropertyValue("ACME", is_secret=True),
-        "city": PropertyValue("Milano"),  # the value turns secret: not the same
-        "catchAllDestination": PropertyValue("PM@Example.com"),  # normalized: not the same
-        "domainCode": PropertyValue("D100000001"),
-    }
-    values = {
-        "antispam_level": 3,
-        "force_otp": True,
+def test_the_wire_reads_and_writes_what_the_sdks_own_marshalling_does() -> None:
+    """`wire` translates Structs itself; the SDK's PropertyValue is an independent reading of the
+    same format: secrets at any depth, unknowns, output values, nulls and doubles."""
+    sent = PropertyValue.marshal_map(
+        {
+            "antispamLevel": PropertyValue(3.0),
+            "allowNets": PropertyValue([PropertyValue("192.0.2.0/24").with_secret(True)]),
+            "company": PropertyValue("ACME", dependencies={"urn:a"}),  # an output value
+            "city": PropertyValue("Milano", is_secret=True, dependencies={"urn:b"}),
+            "webmailTimezone": PropertyValue(UNKNOWN),
+            "telephone": PropertyValue(None),  # null is "not given"
+            "nickname": PropertyValue(True),
+        }
+    )
+    decoded = wire.decode(sent)
+    assert decoded.values == {
+        "antispam_level": 3.0,
+        "allow_nets": ["192.0.2.0/24"],
         "company": "ACME",
         "city": "Milano",
-        "catch_all_destination": "PM@example.com",
-        "domain_code": "D100000001",
-        "plan": "professional",
+        "webmail_timezone": decoded.values["webmail_timezone"],
     }
-    secret = {"company", "city"}
-    encoded = wire.encode(values, secret, sent)
-    assert encoded == wire.encode(values, secret)
-    assert encoded["forceOtp"] == PropertyValue(True) and encoded["city"].is_secret
-    kept = {name for name, value in encoded.items() if value is sent.get(name)}
-    assert kept == {"antispamLevel", "company", "domainCode"}
+    assert type(decoded.values["webmail_timezone"]).__name__ == "Unknown"
+    assert decoded.secret == {"allow_nets", "city"} and decoded.strangers == ("nickname",)
+
+    values = {"antispam_level": 3, "force_otp": True, "allow_nets": ["192.0.2.0/24"],
+              "city": "Milano", "postmaster_password": "s3cret-Pass", "plan": None}  # fmt: skip
+    back = PropertyValue.unmarshal_map(wire.encode(values, {"city"}))
+    assert back == {
+        "antispamLevel": PropertyValue(3.0),
+        "forceOtp": PropertyValue(True),
+        "allowNets": PropertyValue([PropertyValue("192.0.2.0/24")]),
+        "city": PropertyValue("Milano", is_secret=True),
+        "postmasterPassword": PropertyValue("s3cret-Pass", is_secret=True),
+        "plan": PropertyValue(None),
+    }

@@ -1,7 +1,8 @@
 """The native provider plugin `pulumi-resource-qboxmail`: the engine's transport over `core`.
 
-A resource here is its inputs, its state and its lifecycle methods. What a setting means lives
-in `core`; how a value crosses the wire lives in `wire`.
+`QboxmailProvider` is the provider's config and its one resource, `DomainSettings`: its inputs,
+its state and its lifecycle methods, in core terms. `_Servicer` is the gRPC face the engine
+calls; what a setting means lives in `core`, how a value crosses the wire in `wire`.
 """
 
 from __future__ import annotations
@@ -9,18 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import os
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import grpc
-from pulumi.provider.experimental import provider as px
-from pulumi.provider.experimental.server import ProviderServicer
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2_grpc
 from pulumi.runtime.proto import provider_pb2 as pb
-from pulumi.runtime.proto import provider_pb2_grpc
 
 from . import core, wire
 from .config import OPTIONS, ApiAccess
@@ -28,25 +28,20 @@ from .errors import NotFoundError, QboxError
 from .model import PULUMI_NAMES
 from .schema import PACKAGE, TOKEN, schema_json, version
 
-DIFF_NONE, DIFF_SOME = pb.DiffResponse.DIFF_NONE, pb.DiffResponse.DIFF_SOME
 HTTP_THREADS = 64
 """Blocking HTTP runs here, off the event loop; the default executor has only cores + 4."""
 
 _T = TypeVar("_T")
-_Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
-
-
-def _in_schema_words(handler: _Handler) -> _Handler:
-    """Errors leave the plugin naming fields as the user wrote them: `domainCode`, not the API's."""
-
-    @functools.wraps(handler)
-    async def speak(*args: Any) -> Any:
-        try:
-            return await handler(*args)
-        except QboxError as exc:
-            raise QboxError(wire.schema_words(str(exc))) from None
-
-    return cast(_Handler, speak)
+_KIND = {
+    (False, False): pb.PropertyDiff.UPDATE,
+    (True, False): pb.PropertyDiff.ADD,
+    (False, True): pb.PropertyDiff.DELETE,
+}
+_REPLACE_KIND = {
+    pb.PropertyDiff.UPDATE: pb.PropertyDiff.UPDATE_REPLACE,
+    pb.PropertyDiff.ADD: pb.PropertyDiff.ADD_REPLACE,
+    pb.PropertyDiff.DELETE: pb.PropertyDiff.DELETE_REPLACE,
+}
 
 
 def _config(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,7 +49,7 @@ def _config(values: Mapping[str, Any]) -> dict[str, Any]:
     return {f"qboxmail:{key}": value for key, value in values.items() if value is not None}
 
 
-class QboxmailProvider(px.Provider):
+class QboxmailProvider:
     """Serves `qboxmail:index:DomainSettings` to any Pulumi language and to `pulumi import`."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
@@ -66,118 +61,61 @@ class QboxmailProvider(px.Provider):
         return await asyncio.get_running_loop().run_in_executor(self._pool, call)
 
     # ---- provider --------------------------------------------------------------------------------
-    async def get_schema(self, request: px.GetSchemaRequest) -> px.GetSchemaResponse:
-        return px.GetSchemaResponse(schema=schema_json())
-
-    async def check_config(self, request: px.CheckRequest) -> px.CheckResponse:
+    def check_config(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         known = {option.key for option in OPTIONS}
         # The engine adds `version` to a default provider's config; it is not ours to refuse.
-        given = {k: wire.plain(v) for k, v in request.new_inputs.items() if k in known}
-        failures = []
+        given = {k: v for k, v in news.items() if k in known}
         problem = ApiAccess(_config(given), self._environ).problem
-        if problem is not None:
-            key = problem.key.removeprefix("qboxmail:")
-            failures.append(px.CheckFailure(key, problem.problem))
-        return px.CheckResponse(inputs=dict(request.new_inputs), failures=failures)
+        return [] if problem is None else [(problem.key.removeprefix("qboxmail:"), problem.problem)]
 
-    async def diff_config(self, request: px.DiffRequest) -> px.DiffResponse:
-        # Left unanswered, the engine may replace the provider on a config change, and with it
-        # every domain: a timeout or token change is an update of the provider, nothing more.
-        olds = {k: wire.plain(v) for k, v in request.old_state.items()}
-        news = {k: wire.plain(v) for k, v in request.new_inputs.items()}
-        # The SDK's DiffConfig copies `changes` into the enum unmapped (True would read as
-        # DIFF_NONE), so it gets the enum's own values.
-        changes = DIFF_SOME if olds != news else DIFF_NONE
-        return px.DiffResponse(changes=changes, replaces=[])  # type: ignore[arg-type]
-
-    async def configure(self, request: px.ConfigureRequest) -> px.ConfigureResponse:
-        # Default providers send config both ways; args keep the secret flags and the types.
-        given = {k: wire.plain(v) for k, v in request.args.items()} or {
-            k.removeprefix(f"{PACKAGE}:config:"): v for k, v in request.variables.items()
-        }
+    def configure(self, given: Mapping[str, Any]) -> None:
         self._access = ApiAccess(_config(given), self._environ)
-        return px.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
-    # ---- DomainSettings ----------------------------------------------------------------------
-    async def check(self, request: px.CheckRequest) -> px.CheckResponse:
-        _expect_our_type(request.urn)
+    # ---- DomainSettings --------------------------------------------------------------------------
+    def check(self, urn: str, news: wire.Decoded) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        _expect_our_type(urn)
         self._access.raise_problem()
-        news = wire.decode(request.new_inputs)
         checked = core.check(news.values)
-        failures = [px.CheckFailure(*wire.stranger(name)) for name in news.strangers]
-        failures += [px.CheckFailure(*wire.failure(error)) for error in checked.failures]
-        inputs = wire.encode(checked.inputs, news.secret, request.new_inputs)
-        return px.CheckResponse(inputs=inputs, failures=failures)
+        failures = [wire.stranger(name) for name in news.strangers]
+        failures += [wire.failure(error) for error in checked.failures]
+        return checked.inputs, failures
 
-    async def diff(self, request: px.DiffRequest) -> px.DiffResponse:
-        olds = wire.decode(request.old_state).values
-        news = wire.decode(request.new_inputs).values
-        changes = core.diff(olds, news)
-        detail = {}
-        for name in changes.changed:
-            kind = (
-                px.PropertyDiffKind.ADD
-                if name not in olds
-                else px.PropertyDiffKind.DELETE
-                if name not in news
-                else px.PropertyDiffKind.UPDATE
-            )
-            if name in changes.replaces:
-                kind = px.PropertyDiffKind[f"{kind.name}_REPLACE"]
-            detail[PULUMI_NAMES[name]] = px.PropertyDiff(kind, input_diff=False)
-        return px.DiffResponse(
-            changes=bool(changes.changed),
-            replaces=[PULUMI_NAMES[name] for name in changes.replaces],
-            delete_before_replace=False,
-            detailed_diff=detail,
-        )
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> core.Changes:
+        return core.diff(olds, news)
 
-    @_in_schema_words
-    async def create(self, request: px.CreateRequest) -> px.CreateResponse:
-        news = wire.decode(request.properties)
-        if request.preview:
-            code = news.values.get("domain_code")
-            return px.CreateResponse(
-                resource_id=code if isinstance(code, str) else "",
-                properties=wire.encode(news.values, news.secret, request.properties),
-            )
-        new = core.canonical(news.values)
+    async def create(self, news: Mapping[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
+        if preview:
+            code = news.get("domain_code")
+            return (code if isinstance(code, str) else ""), dict(news)
+        new = core.canonical(news)
         code = new["domain_code"]
         body = core.request_body(None, new)
         await self._http(lambda: self._access.client().update_domain(code, body))
-        outs = wire.encode(new, news.secret, request.properties)
-        return px.CreateResponse(resource_id=code, properties=outs)
+        return code, new
 
-    @_in_schema_words
-    async def update(self, request: px.UpdateRequest) -> px.UpdateResponse:
-        news = wire.decode(request.news)
-        if request.preview:
-            return px.UpdateResponse(properties=wire.encode(news.values, news.secret, request.news))
-        new = core.canonical(news.values)
-        body = core.request_body(wire.decode(request.olds).values, new)
+    async def update(
+        self, olds: Mapping[str, Any], news: Mapping[str, Any], preview: bool
+    ) -> dict[str, Any]:
+        if preview:
+            return dict(news)
+        new = core.canonical(news)
+        body = core.request_body(olds, new)
         if body:
             code = new["domain_code"]
             await self._http(lambda: self._access.client().update_domain(code, body))
-        return px.UpdateResponse(properties=wire.encode(new, news.secret, request.news))
+        return new
 
-    @_in_schema_words
-    async def read(self, request: px.ReadRequest) -> px.ReadResponse:
-        code = request.resource_id
-        stored = wire.decode(request.properties)
-        importing = not request.properties and not request.inputs
+    async def read(self, code: str, stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """Refreshed outputs, or None if the domain is gone; `stored` None is an import."""
         try:
             live = await self._http(lambda: self._access.client().get_domain(code))
         except NotFoundError:
-            if importing:
+            if stored is None:
                 raise  # an import of nothing must fail, not adopt an empty state
-            return px.ReadResponse(resource_id="", properties={}, inputs={})
-        if importing:
-            adopted = wire.encode(core.adopt(code, live))
-            return px.ReadResponse(resource_id=code, properties=adopted, inputs=adopted)
-        outs = wire.encode(core.overlay(stored.values, live), stored.secret)
-        return px.ReadResponse(resource_id=code, properties=outs, inputs=outs)
+            return None
+        return core.adopt(code, live) if stored is None else core.overlay(stored, live)
 
-    async def delete(self, request: px.DeleteRequest) -> None:
+    def delete(self) -> None:
         """Leave the live domain as it is: the stack only stops managing its settings."""
 
 
@@ -187,32 +125,127 @@ def _expect_our_type(urn: str) -> None:
         raise QboxError(f"the qboxmail provider has no resource type {kind!r}; it has {TOKEN}")
 
 
-_RPCS = ("CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "Read", "Update",
-         "Delete")  # fmt: skip
-_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
+_Rpc = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
 
-class _Servicer(ProviderServicer):
-    """The SDK's servicer, except that a failure reaches the engine as its message alone."""
+def _message_only(rpc: _Rpc) -> _Rpc:
+    """A failure reaches the engine as its message alone, fields named as the user wrote them."""
 
-
-def _message_only(rpc: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    async def call(self: _Servicer, request: Any, context: Any) -> Any:
+    async def call(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
             return await rpc(self, request, context)
+        except QboxError as exc:
+            text = wire.schema_words(str(exc))
         except Exception as exc:
-            # The SDK appends ":\n" and a Python traceback to every message; the engine would
-            # print it all. The user needs the message; the traceback goes to the plugin's
-            # stderr, which the engine shows with -v.
-            text = str(exc)
-            print(text, file=sys.stderr, flush=True)
-            await context.abort(grpc.StatusCode.UNKNOWN, text.split(':\n  File "', 1)[0])
+            # Not ours to phrase: the traceback goes to the plugin's stderr (the engine shows
+            # it with -v), the message to the user.
+            traceback.print_exc()
+            text = str(exc) or type(exc).__name__
+        print(text, file=sys.stderr, flush=True)
+        await context.abort(grpc.StatusCode.UNKNOWN, text)
 
     return call
 
 
-for _rpc in _RPCS:
-    setattr(_Servicer, _rpc, _message_only(getattr(ProviderServicer, _rpc)))
+class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
+    """The engine's `ResourceProvider` calls, translated by `wire` to and from the provider."""
+
+    def __init__(self, provider: QboxmailProvider) -> None:
+        self._provider = provider
+
+    async def GetPluginInfo(self, request: empty_pb2.Empty, context: Any) -> plugin_pb2.PluginInfo:
+        return plugin_pb2.PluginInfo(version=version())
+
+    async def GetSchema(self, request: pb.GetSchemaRequest, context: Any) -> pb.GetSchemaResponse:
+        return pb.GetSchemaResponse(schema=schema_json())
+
+    @_message_only
+    async def CheckConfig(self, request: pb.CheckRequest, context: Any) -> pb.CheckResponse:
+        failures = self._provider.check_config(wire.plain_map(request.news))
+        return pb.CheckResponse(
+            inputs=request.news,
+            failures=[pb.CheckFailure(property=k, reason=r) for k, r in failures],
+        )
+
+    @_message_only
+    async def DiffConfig(self, request: pb.DiffRequest, context: Any) -> pb.DiffResponse:
+        # Left unanswered, the engine may replace the provider on a config change, and with it
+        # every domain: a timeout or token change is an update of the provider, nothing more.
+        changed = wire.plain_map(request.olds) != wire.plain_map(request.news)
+        return pb.DiffResponse(
+            changes=pb.DiffResponse.DIFF_SOME if changed else pb.DiffResponse.DIFF_NONE
+        )
+
+    @_message_only
+    async def Configure(self, request: pb.ConfigureRequest, context: Any) -> pb.ConfigureResponse:
+        # Default providers send config both ways; args keep the secret flags and the types.
+        given = wire.plain_map(request.args) or {
+            k.removeprefix(f"{PACKAGE}:config:"): v for k, v in request.variables.items()
+        }
+        self._provider.configure(given)
+        return pb.ConfigureResponse(acceptSecrets=True, supportsPreview=True)
+
+    @_message_only
+    async def Check(self, request: pb.CheckRequest, context: Any) -> pb.CheckResponse:
+        news = wire.decode(request.news)
+        inputs, failures = self._provider.check(request.urn, news)
+        return pb.CheckResponse(
+            inputs=wire.encode(inputs, news.secret),
+            failures=[pb.CheckFailure(property=k, reason=r) for k, r in failures],
+        )
+
+    @_message_only
+    async def Diff(self, request: pb.DiffRequest, context: Any) -> pb.DiffResponse:
+        olds = wire.decode(request.olds).values
+        news = wire.decode(request.news).values
+        changes = self._provider.diff(olds, news)
+        detail = {}
+        for name in changes.changed:
+            kind = _KIND[name not in olds, name not in news]
+            if name in changes.replaces:
+                kind = _REPLACE_KIND[kind]
+            detail[PULUMI_NAMES[name]] = pb.PropertyDiff(kind=kind, inputDiff=False)
+        return pb.DiffResponse(
+            changes=pb.DiffResponse.DIFF_SOME if changes.changed else pb.DiffResponse.DIFF_NONE,
+            replaces=[PULUMI_NAMES[name] for name in changes.replaces],
+            diffs=list(detail),
+            detailedDiff=detail,
+            hasDetailedDiff=True,
+        )
+
+    @_message_only
+    async def Create(self, request: pb.CreateRequest, context: Any) -> pb.CreateResponse:
+        news = wire.decode(request.properties)
+        code, outs = await self._provider.create(news.values, request.preview)
+        return pb.CreateResponse(id=code, properties=wire.encode(outs, news.secret))
+
+    @_message_only
+    async def Update(self, request: pb.UpdateRequest, context: Any) -> pb.UpdateResponse:
+        news = wire.decode(request.news)
+        olds = wire.decode(request.olds).values
+        outs = await self._provider.update(olds, news.values, request.preview)
+        return pb.UpdateResponse(properties=wire.encode(outs, news.secret))
+
+    @_message_only
+    async def Read(self, request: pb.ReadRequest, context: Any) -> pb.ReadResponse:
+        importing = not request.properties.fields and not request.inputs.fields
+        stored = wire.decode(request.properties)
+        outs = await self._provider.read(request.id, None if importing else stored.values)
+        if outs is None:
+            return pb.ReadResponse(id="")
+        props = wire.encode(outs, stored.secret)
+        return pb.ReadResponse(id=request.id, properties=props, inputs=props)
+
+    @_message_only
+    async def Delete(self, request: pb.DeleteRequest, context: Any) -> empty_pb2.Empty:
+        self._provider.delete()
+        return empty_pb2.Empty()
+
+    async def Cancel(self, request: empty_pb2.Empty, context: Any) -> empty_pb2.Empty:
+        return empty_pb2.Empty()
+
+
+_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 
 
 def main() -> None:
@@ -221,11 +254,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="pulumi-resource-qboxmail")
     parser.add_argument("engine", nargs="?", default="")
     parser.add_argument("--tracing")
-    engine = parser.parse_known_args()[0].engine
+    parser.parse_known_args()
 
     async def serve() -> None:
         server = grpc.aio.server(options=_GRPC_OPTIONS)
-        servicer = _Servicer(sys.argv, version(), QboxmailProvider(), engine_address=engine)
+        servicer = _Servicer(QboxmailProvider())
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()

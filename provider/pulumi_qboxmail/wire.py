@@ -1,9 +1,9 @@
 """The native face's wire format, translated in one place.
 
-The engine speaks `PropertyValue`s under schema names (lowerCamelCase), with secret flags, every
-number a double, and unknowns as a sentinel string. The core speaks plain Python values under
-the API's names, with unknowns as `pulumi.output.Unknown`. Nothing else in the native face
-touches a `PropertyValue`.
+The engine sends property maps as protobuf Structs under schema names (lowerCamelCase): every
+number a double, a secret wrapped in the engine's secret envelope, an unknown as a sentinel
+string. The core speaks plain Python values under the API's names, with unknowns as
+`pulumi.output.Unknown`. Nothing else in the native face reads or builds a property map.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from google.protobuf import struct_pb2
 from pulumi.output import Unknown
-from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
+from pulumi.runtime.rpc import _special_output_value_sig as OUTPUT_SIG
+from pulumi.runtime.rpc import _special_secret_sig as SECRET_SIG
+from pulumi.runtime.rpc import _special_sig_key as SIG
 
 from .model import FIELDS, PULUMI_NAMES, SECRET_FIELDS, FieldError, unknown_field
 
@@ -39,108 +42,107 @@ class Decoded:
     """Names the schema does not have, as the user wrote them."""
 
 
-def plain(value: PropertyValue) -> Any:
-    """A PropertyValue as a plain Python value; unknowns (at any depth) as `Unknown()`."""
-    inner = value.value
-    # Scalars first, by concrete type: they are nearly every value, and each call costs every
-    # resource of a preview; the abstract tests below are several times slower.
-    if isinstance(inner, str):
-        return Unknown() if inner == UNKNOWN else inner  # type: ignore[no-untyped-call]
-    if isinstance(inner, bool | float) or inner is None:
-        return inner
-    if isinstance(inner, Computed):
-        return Unknown()  # type: ignore[no-untyped-call]
-    if isinstance(inner, Mapping):
-        return {key: plain(item) for key, item in inner.items()}
-    if isinstance(inner, Iterable):
-        return [plain(item) for item in inner]
-    return inner  # assets, archives and resource references: no field takes them
+def plain(value: struct_pb2.Value) -> tuple[Any, bool]:
+    """A wire value as a plain Python value, and whether it is or holds a secret.
+
+    Unknowns, at any depth, become `Unknown()`; an explicit null becomes None.
+    """
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        return (Unknown() if text == UNKNOWN else text), False  # type: ignore[no-untyped-call]
+    if kind == "number_value":
+        return value.number_value, False
+    if kind == "bool_value":
+        return value.bool_value, False
+    if kind == "list_value":
+        items = [plain(item) for item in value.list_value.values]
+        return [item for item, _ in items], any(secret for _, secret in items)
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        sig = fields[SIG].string_value if SIG in fields else None
+        if sig == SECRET_SIG:
+            return plain(fields["value"])[0], True
+        if sig == OUTPUT_SIG:
+            # Sent only to providers that accept outputs, which this one does not; read anyway.
+            known = plain(fields["value"]) if "value" in fields else (Unknown(), False)  # type: ignore[no-untyped-call]
+            return known[0], known[1] or fields["secret"].bool_value
+        # A plain map, or an asset, archive or resource reference: no field takes one, and
+        # the rules reject it as a map.
+        entries = {key: plain(item) for key, item in fields.items()}
+        return {k: v for k, (v, _) in entries.items()}, any(s for _, s in entries.values())
+    return None, False
 
 
-def decode(props: Mapping[str, PropertyValue]) -> Decoded:
+def plain_map(props: struct_pb2.Struct) -> dict[str, Any]:
+    """A property map as plain values, secrets unwrapped, names as they came (provider config)."""
+    return {name: plain(value)[0] for name, value in props.fields.items()}
+
+
+def decode(props: struct_pb2.Struct) -> Decoded:
     """Translate an engine property map into core terms."""
     values: dict[str, Any] = {}
     secret: set[str] = set()
     strangers: list[str] = []
-    for name, value in props.items():
+    for name, item in props.fields.items():
         api = API_NAMES.get(name)
         if api is None:
             strangers.append(name)
             continue
-        if value.value is None:
+        value, is_secret = plain(item)
+        if value is None:
             continue  # an explicit null is "not given", as on the dynamic face
-        values[api] = plain(value)
-        if _holds_secret(value):
+        values[api] = value
+        if is_secret:
             secret.add(api)
     # A protobuf map has no order; sorted names make the failures stable.
     return Decoded(values, frozenset(secret), tuple(sorted(strangers)))
 
 
-def _holds_secret(value: PropertyValue) -> bool:
-    """`value.contains_secret()`, which on a scalar spends most of its time ruling out the
-    abstract container types."""
-    if value.is_secret:
-        return True
-    inner = value.value
-    if inner is None or isinstance(inner, str | bool | float):
-        return False
-    return value.contains_secret()
+def _put(target: struct_pb2.Value, value: Any) -> None:
+    """Write a plain value into a wire value: ints as doubles, unknowns as the sentinel."""
+    if isinstance(value, bool):
+        target.bool_value = value
+    elif isinstance(value, int | float):
+        target.number_value = value
+    elif isinstance(value, str):
+        target.string_value = value
+    elif value is None:
+        target.null_value = struct_pb2.NULL_VALUE
+    elif isinstance(value, Unknown):
+        target.string_value = UNKNOWN
+    elif isinstance(value, list | tuple):
+        items = target.list_value
+        items.SetInParent()
+        for item in value:
+            _put(items.values.add(), item)
+    elif isinstance(value, Mapping):
+        entries = target.struct_value
+        entries.SetInParent()
+        for key, item in value.items():
+            _put(entries.fields[str(key)], item)
+    else:
+        raise TypeError(f"{type(value).__name__} cannot cross the wire")
 
 
-def wire(value: Any) -> PropertyValue:
-    """A plain Python value as a PropertyValue: ints as doubles, unknowns as the sentinel."""
-    if isinstance(value, Unknown):
-        return PropertyValue(UNKNOWN)
-    if isinstance(value, bool) or value is None or isinstance(value, str | float):
-        return PropertyValue(value)
-    if isinstance(value, int):
-        return PropertyValue(float(value))
-    if isinstance(value, Mapping):
-        return PropertyValue({str(k): wire(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return PropertyValue([wire(item) for item in value])
-    raise TypeError(f"{type(value).__name__} cannot cross the wire")
-
-
-def encode(
-    values: Mapping[str, Any],
-    secret: Iterable[str] = (),
-    sent: Mapping[str, PropertyValue] | None = None,
-) -> dict[str, PropertyValue]:
+def encode(values: Mapping[str, Any], secret: Iterable[str] = ()) -> struct_pb2.Struct:
     """Translate core values back to the engine: schema names, and secret where the input was.
 
-    The postmaster password is secret whatever the input said. `sent` is the property map the
-    engine sent, if any: a scalar there that already carries the same value and secret flag is
-    sent back as it is.
+    The postmaster password is secret whatever the input said.
     """
     hidden = {*secret, *SECRET_FIELDS}
-    given = sent or {}
-    encoded = {}
+    props = struct_pb2.Struct()
     for name, value in values.items():
         schema = PULUMI_NAMES.get(name)
         if schema is None:
             continue
-        known = given.get(schema)
-        # Building a PropertyValue is most of the cost of encoding, every resource of a preview
-        # pays for it, and canonical values are mostly the very values the program gave.
-        if known is not None and known.is_secret == (name in hidden) and _carries(known, value):
-            encoded[schema] = known
-        else:
-            # `with_secret` builds a second PropertyValue: only the few secret values pay for it.
-            encoded[schema] = wire(value).with_secret(True) if name in hidden else wire(value)
-    return encoded
-
-
-def _carries(known: PropertyValue, value: Any) -> bool:
-    """Whether `known` is a scalar exactly as `wire(value)` would send it, secret flag aside."""
-    inner = known.value
-    if known.dependencies:
-        return False
-    if isinstance(inner, bool) or isinstance(value, bool):
-        return inner is value
-    if isinstance(inner, float):
-        return isinstance(value, int | float) and inner == value
-    return isinstance(inner, str) and isinstance(value, str) and inner == value
+        target = props.fields[schema]
+        if name in hidden:
+            envelope = target.struct_value.fields
+            envelope[SIG].string_value = SECRET_SIG
+            target = envelope["value"]
+        _put(target, value)
+    return props
 
 
 def schema_words(text: str) -> str:
