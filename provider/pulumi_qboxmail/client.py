@@ -216,7 +216,38 @@ class QboxClient:
             )
             self._read_environment_once(session)
             self._local.session = session
+            self._local.templates = {}
         return session
+
+    def _prepared(
+        self,
+        session: requests.Session,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None,
+        body: Mapping[str, Any] | None,
+    ) -> requests.PreparedRequest:
+        """The request as `session` would prepare it, from a copy of one prepared per method.
+
+        Preparing afresh re-checks every header, cookie and auth setting on each call, though
+        this session's are fixed when it is made: 50-70 µs of a PUT's ~450 µs of CPU, against
+        10 µs for the copy. The endpoint is a bare base URL and a domain code is D and 9
+        digits, so a path needs no quoting; query parameters do.
+        """
+        templates: dict[str, requests.PreparedRequest] = self._local.templates
+        template = templates.get(method)
+        if template is None:
+            template = requests.Request(
+                method, f"{self.endpoint}/", headers=session.headers, auth=session.auth
+            ).prepare()
+            templates[method] = template
+        prepared = template.copy()
+        if params:
+            prepared.prepare_url(f"{self.endpoint}{path}", params)
+        else:
+            prepared.url = f"{template.url}{path.removeprefix('/')}"
+        prepared.prepare_body(None, None, json=body)
+        return prepared
 
     def _read_environment_once(self, session: requests.Session) -> None:
         """Settle now what requests otherwise reads from the environment on every request:
@@ -301,7 +332,8 @@ class QboxClient:
 
         `code` names what errors are about; the call goes to `path` (the domain's own by default).
         """
-        url = f"{self.endpoint}{path or f'/api/domains/{code}'}"
+        path = path or f"/api/domains/{code}"
+        url = f"{self.endpoint}{path}"
         started = time.monotonic()
         attempt = 0
         while True:
@@ -312,13 +344,7 @@ class QboxClient:
             failure: requests.RequestException | None = None
             try:
                 session = self._session()
-                # Prepared here, not by Session.request, which merges the session-wide settings
-                # (cookies, hooks, auth, environment) into every call: this session's settings
-                # are fixed when it is made, and the merge showed in the plugin's CPU profile.
-                prepared = requests.Request(
-                    method, url, params=params, json=body, headers=session.headers,
-                    auth=session.auth,
-                ).prepare()  # fmt: skip
+                prepared = self._prepared(session, method, path, params, body)
                 response = session.send(prepared, timeout=self.timeout, allow_redirects=False)
                 status = response.status_code
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
