@@ -89,3 +89,26 @@ def test_native_rows_stand_beside_the_dynamic_plugin(table: list[list[str]]) -> 
         assert row[1].startswith("native: ") and row[2].startswith("dynamic (ours): "), row
     assert "24 domains at 5 ms, native 8 / dynamic 4 concurrent calls" in apply[0]
     assert "N x latency / 8" in apply[3] and "N x latency / 4" in apply[2]
+
+
+def test_the_apply_floor_compares_the_plugin_with_three_stand_ins() -> None:
+    """benchmarks/apply_floor.py on a tiny apply: one row per stand-in and the plugin, each having
+    sent exactly its PUTs (the script refuses otherwise); no timing assertions."""
+    args = ["--domains", "12", "--latency", "0.005", "--concurrency", "4", "--runs", "1"]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "apply_floor.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = [cells(line) for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert [row[0] for row in rows] == [
+        "Update does",
+        "nothing but wait the latency (harness, gRPC, event loop)",
+        "one fixed PUT through urllib3 on 64 threads",
+        "one fixed PUT through the product's client (requests) on 64 threads",
+        "`pulumi-resource-qboxmail`: decode, validate, body, PUT, encode",
+    ]
+    assert all(row[1].endswith("x") and row[2].endswith(" ms") for row in rows[1:]), rows
