@@ -32,7 +32,7 @@ HTTP_THREADS = 64
 """Blocking HTTP runs here, off the event loop; the default executor has only cores + 4."""
 
 _T = TypeVar("_T")
-_KIND = {
+_KIND = {  # (absent from the olds, absent from the news) -> how the property changed
     (False, False): pb.PropertyDiff.UPDATE,
     (True, False): pb.PropertyDiff.ADD,
     (False, True): pb.PropertyDiff.DELETE,
