@@ -32,13 +32,10 @@ def cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
-@pytest.fixture(scope="module")
-def table() -> list[list[str]]:
-    args = ["--domains", "20", "--apply-domains", "8", "--runs", "1", "--latency", "0.005",
-            "--native-apply-domains", "24", "--native-latency", "0.005",
-            "--native-concurrency", "8", "--export-per", "7"]  # fmt: skip
+def table_of(script: Path, args: list[str]) -> list[list[str]]:
+    """Run a benchmarks script as a user runs it: the rows of the table it prints, header first."""
     result = subprocess.run(
-        [sys.executable, str(RUN), *args],
+        [sys.executable, str(script), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -47,6 +44,15 @@ def table() -> list[list[str]]:
     assert result.returncode == 0, result.stderr[-4000:]
     rows = [cells(line) for line in result.stdout.splitlines() if line.startswith("| ")]
     assert rows, result.stdout
+    return rows
+
+
+@pytest.fixture(scope="module")
+def table() -> list[list[str]]:
+    args = ["--domains", "20", "--apply-domains", "8", "--runs", "1", "--latency", "0.005",
+            "--native-apply-domains", "24", "--native-latency", "0.005",
+            "--native-concurrency", "8", "--export-per", "7"]  # fmt: skip
+    rows = table_of(RUN, args)
     assert rows[0] == ["figure", "ours", "baseline", "ratio / target", "result"]
     return rows[1:]
 
@@ -95,15 +101,7 @@ def test_the_apply_floor_compares_the_plugin_with_three_stand_ins() -> None:
     """benchmarks/apply_floor.py on a tiny apply: one row per stand-in and the plugin, each having
     sent exactly its PUTs (the script refuses otherwise); no timing assertions."""
     args = ["--domains", "12", "--latency", "0.005", "--concurrency", "4", "--runs", "1"]
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "apply_floor.py"), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    rows = [cells(line) for line in result.stdout.splitlines() if line.startswith("| ")]
+    rows = table_of(ROOT / "benchmarks" / "apply_floor.py", args)
     assert [row[0] for row in rows] == [
         "Update does",
         "nothing but wait the latency (harness, gRPC, event loop)",
