@@ -146,6 +146,17 @@ def request_body(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[
     return body
 
 
+def write(
+    old: Mapping[str, Any] | None, news: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What a create (`old` None) or an update stores and sends: the canonical outputs, and the
+    PUT body, or None when an update changes nothing the API holds. A create always sends one.
+    """
+    new = canonical(news)
+    body = request_body(old, new)
+    return new, (body if body or old is None else None)
+
+
 def overlay(stored: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
     """Refreshed outputs: the stored inputs, each managed setting replaced by its live value.
 

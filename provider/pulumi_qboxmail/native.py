@@ -87,20 +87,19 @@ class QboxmailProvider:
         if preview:
             code = news.get("domain_code")
             return (code if isinstance(code, str) else ""), dict(news)
-        new = core.canonical(news)
-        code = new["domain_code"]
-        body = core.request_body(None, new)
-        await self._http(lambda: self._access.client().update_domain(code, body))
-        return code, new
+        new = await self._write(None, news)
+        return new["domain_code"], new
 
     async def update(
         self, olds: Mapping[str, Any], news: Mapping[str, Any], preview: bool
     ) -> dict[str, Any]:
-        if preview:
-            return dict(news)
-        new = core.canonical(news)
-        body = core.request_body(olds, new)
-        if body:
+        return dict(news) if preview else await self._write(olds, news)
+
+    async def _write(
+        self, olds: Mapping[str, Any] | None, news: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        new, body = core.write(olds, news)
+        if body is not None:
             code = new["domain_code"]
             await self._http(lambda: self._access.client().update_domain(code, body))
         return new

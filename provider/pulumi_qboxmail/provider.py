@@ -77,17 +77,17 @@ class QboxDomainSettingsProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        new = core.canonical(_without_provider(props))
-        code = new["domain_code"]
-        self._api().update_domain(code, core.request_body(None, new))
-        return CreateResult(code, new)
+        new = self._write(None, props)
+        return CreateResult(new["domain_code"], new)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        new = core.canonical(_without_provider(news))
-        body = core.request_body(olds, new)
-        if body:
+        return UpdateResult(self._write(olds, news))
+
+    def _write(self, olds: dict[str, Any] | None, news: dict[str, Any]) -> dict[str, Any]:
+        new, body = core.write(olds, _without_provider(news))
+        if body is not None:
             self._api().update_domain(new["domain_code"], body)
-        return UpdateResult(new)
+        return new
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
