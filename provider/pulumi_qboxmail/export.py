@@ -26,9 +26,9 @@ from typing import IO, Any
 import yaml
 
 from . import core
-from .client import QboxClient
+from .client import QboxClient, domain_code
 from .config import build_client
-from .errors import ConfigurationError, InvalidSettingsError, OutputError, QboxError
+from .errors import ConfigurationError, OutputError, QboxError
 from .model import FIELDS, PULUMI_NAMES, SETTINGS, validate
 
 FORMATS = ("fleet", "python", "import")
@@ -263,12 +263,7 @@ def fetch(
 
 def check_codes(codes: Sequence[str]) -> list[str]:
     """The codes given, without repeats; InvalidSettingsError before any request if one is bad."""
-    unique = list(dict.fromkeys(codes))
-    for code in unique:
-        _, errors = validate({"domain_code": code})
-        if errors:
-            raise InvalidSettingsError(code, errors)
-    return unique
+    return [domain_code(code) for code in dict.fromkeys(codes)]
 
 
 def check_output(path: str | None, force: bool) -> None:
