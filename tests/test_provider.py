@@ -106,6 +106,26 @@ def test_whole_floats_and_the_largest_timeouts_are_accepted() -> None:
     assert type(client.retry.max_attempts) is int
 
 
+def test_each_setting_is_read_by_its_name_whatever_the_order_of_the_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pulumi_qboxmail import config as options
+
+    monkeypatch.setattr(options, "OPTIONS", tuple(reversed(options.OPTIONS)))
+    config = {
+        "qboxmail:apiToken": TOKEN,
+        "qboxmail:connectTimeout": "7",
+        "qboxmail:readTimeout": "8",
+    }
+    client = build_client(Config(config, "p"), {"QBOXMAIL_MAX_ATTEMPTS": "2"})
+    assert client is not None
+    assert (client.timeout, client.retry.max_attempts, client.retry.max_elapsed) == (
+        (7.0, 8.0),
+        2,
+        60.0,
+    )
+
+
 @pytest.mark.parametrize(
     "given",
     [f"{TOKEN}\n", f"  {TOKEN}", f"\t{TOKEN}\r\n", f"\u00a0{TOKEN}\u2003"],

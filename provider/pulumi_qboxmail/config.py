@@ -79,6 +79,9 @@ OPTIONS = (
 )
 """Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
 
+OPTION: dict[str, Option] = {option.key: option for option in OPTIONS}
+"""Each option by its key: what reads an option asks for it by name, never by position."""
+
 
 def config_table() -> str:
     """The Markdown reference table of the provider's settings, generated from `OPTIONS`."""
@@ -116,15 +119,16 @@ def _positive(option: Option, raw: str | None) -> Any:
 
 def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
     """A client, or None when no token is set; ConfigurationError on any bad value."""
-    token, endpoint, connect, read, attempts, budget = (
-        option.lookup(config, environ) for option in OPTIONS
-    )
-    endpoint = check_endpoint(endpoint or DEFAULT_ENDPOINT)
-    connect_timeout = _positive(OPTIONS[2], connect)
-    read_timeout = _positive(OPTIONS[3], read)
-    policy = RetryPolicy(
-        max_attempts=_positive(OPTIONS[4], attempts), max_elapsed=_positive(OPTIONS[5], budget)
-    )
+    given = {option.key: option.lookup(config, environ) for option in OPTIONS}
+
+    def number(key: str) -> Any:
+        return _positive(OPTION[key], given[key])
+
+    endpoint = check_endpoint(given["endpoint"] or DEFAULT_ENDPOINT)
+    connect_timeout = number("connectTimeout")
+    read_timeout = number("readTimeout")
+    policy = RetryPolicy(max_attempts=number("maxAttempts"), max_elapsed=number("maxRetrySeconds"))
+    token = given["apiToken"]
     if not token:
         return None
     return QboxClient(
