@@ -5,7 +5,7 @@ python3 dev.py test    # set up .venv, then lint, type-check and run the whole t
 python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (finds or gets a CLI)
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
-python3 dev.py docs    # regenerate the field and config tables (README.md, docs/) from the schema
+python3 dev.py docs    # regenerate the tables (README.md, docs/) and the typed Args from the model
 """
 
 from __future__ import annotations
@@ -77,16 +77,8 @@ def docs(args: list[str]) -> None:
 
 DOCS_SCRIPT = """
 import pathlib
-from pulumi_qboxmail.config import config_table
-from pulumi_qboxmail.model import field_table
-def fill(path, name, table):
-    path = pathlib.Path(path)
-    start, end = f"<!-- {name}:start -->\\n", f"<!-- {name}:end -->"
-    head, rest = path.read_text().split(start, 1)
-    path.write_text(head + start + table + rest[rest.index(end):])
-fill("README.md", "fields", field_table())
-fill("README.md", "config", config_table())
-fill("docs/installation-configuration.md", "config", config_table())
+from pulumi_qboxmail.generate import write
+write(pathlib.Path("."))
 """
 
 

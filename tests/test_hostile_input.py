@@ -46,9 +46,9 @@ from pulumi_qboxmail.model import (
     TIME_FORMATS,
     WEBMAIL_LANGUAGES,
     validate,
-    zone_names,
 )
 from pulumi_qboxmail.provider import request_body
+from pulumi_qboxmail.rules import zone_names
 
 PROVIDER = QboxDomainSettingsProvider()
 CODE = "D123456789"

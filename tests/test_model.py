@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 import pytest
 from typing_extensions import Required
 
 from pulumi_qboxmail import QboxDomainSettings, QboxDomainSettingsArgs
+from pulumi_qboxmail.generate import TYPED_MODULE, field_table, typed_module
 from pulumi_qboxmail.model import (
     ACTION_FLAGS,
     FIELDS,
@@ -19,7 +20,6 @@ from pulumi_qboxmail.model import (
     RULES,
     SETTINGS,
     FieldError,
-    field_table,
     validate,
 )
 
@@ -236,3 +236,25 @@ def test_resource_declares_an_output_for_every_input() -> None:
 def test_readme_field_table_is_generated_from_the_schema() -> None:
     readme = (ROOT / "README.md").read_text()
     assert field_table() in readme, "README field table is stale: run python3 dev.py docs"
+
+
+def test_the_typed_args_and_outputs_file_is_generated_from_the_model() -> None:
+    written = (ROOT / TYPED_MODULE).read_text()
+    assert written == typed_module(), f"{TYPED_MODULE} is stale: run python3 dev.py docs"
+
+
+def test_every_field_a_rule_names_is_a_field() -> None:
+    named = {m for rule in RULES.values() for m in re.findall(r"\{([a-z0-9_]+)\}", rule.text)}
+    assert named == {"postmaster_password"}
+    assert named <= set(FIELDS)
+
+
+def test_a_declaration_whose_type_is_not_its_rules_is_refused() -> None:
+    from pydantic import BaseModel
+
+    from pulumi_qboxmail.model import BOOL, Setting
+
+    with pytest.raises(TypeError, match="a boolean rule cannot check a `int \\| None` field"):
+
+        class Wrong(BaseModel):
+            flag: Annotated[int | None, Setting(BOOL, "A flag.")] = None

@@ -5,6 +5,7 @@ from .errors import (
     ApiError,
     ApiValidationError,
     ConfigurationError,
+    FieldError,
     ForbiddenError,
     InvalidInputsError,
     InvalidSettingsError,
@@ -20,7 +21,7 @@ from .errors import (
     UnexpectedPageError,
     WrongDomainReturnedError,
 )
-from .model import DomainSettings, FieldError, validate
+from .model import DomainSettings, validate
 from .provider import QboxDomainSettingsProvider
 from .resource import QboxDomainSettings, QboxDomainSettingsArgs
 

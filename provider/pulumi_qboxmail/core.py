@@ -7,28 +7,30 @@ unknown into that at its edge, and back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi.output import Unknown
 
-from .errors import InvalidSettingsError
+from .errors import SECRET, FieldError, InvalidSettingsError
 from .model import (
     APPLY_TO_ALL,
+    CONFIRMATIONS,
     FIELDS,
-    MISMATCH,
-    SECRET_FIELDS,
+    ID_FIELD,
+    REPLACE_ON_CHANGE,
     SETTINGS,
-    FieldError,
+    WHEN_TURNED_TRUE,
+    mismatch,
     normalize_value,
     same_value,
     unknown_field,
     validate,
 )
+from .rules import PENDING
 
-PASSWORD, CONFIRMATION = SECRET_FIELDS
-REPLACE_ON_CHANGE = ("domain_code",)
+CONFIRMED_BY = {confirmed: confirmation for confirmation, confirmed in CONFIRMATIONS.items()}
 
 
 def holds(value: Any, kinds: type | tuple[type, ...]) -> bool:
@@ -61,26 +63,31 @@ class Checked:
     failures: list[FieldError] = field(default_factory=list)
 
 
-def check(news: Mapping[str, Any]) -> Checked:
-    """Validate new inputs as far as they are known.
+def check(news: Mapping[str, Any], secret: Iterable[str] = ()) -> Checked:
+    """Validate new inputs as far as they are known; `secret` names the values the user marked
+    secret, which no failure shows.
 
     A name is checked even when its value is unknown. A list with some unknown items has its
     known items checked and stays unknown as a whole.
     """
     unknown = {k: v for k, v in news.items() if is_unknown(v)}
     known = {k: v for k, v in news.items() if k not in unknown}
-    normalized, errors = validate(known)
-    # A known confirmation can only be compared once the password is known too: at apply time.
-    awaiting_password = PASSWORD in unknown
+    normalized, errors = validate(known, secret)
+    # A known confirmation can only be compared once its field is known too: at apply time.
+    awaiting = {c for c, confirmed in CONFIRMATIONS.items() if confirmed in unknown}
     failures = [
-        e for e in errors if e.field not in unknown and not (awaiting_password and e == MISMATCH)
+        e
+        for e in errors
+        if e.field not in unknown and not (e.field in awaiting and e == mismatch(e.field))
     ]
     for name, value in unknown.items():
         if name not in FIELDS:
             failures.append(unknown_field(name))
         elif not isinstance(value, Unknown):
             # Partly known: the rule skips the unknown items and checks the rest.
-            failures.extend(e for e in validate({name: value})[1] if e.field == name)
+            if isinstance(value, list | tuple):
+                value = [PENDING if isinstance(item, Unknown) else item for item in value]
+            failures.extend(e for e in validate({name: value}, secret)[1] if e.field == name)
     return Checked({**normalized, **unknown}, failures)
 
 
@@ -110,15 +117,17 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
     return Changes(changed, replaces)
 
 
-def canonical(props: Mapping[str, Any]) -> dict[str, Any]:
+def canonical(props: Mapping[str, Any], secret: Iterable[str] = ()) -> dict[str, Any]:
     """Fully known inputs in canonical form; InvalidSettingsError when any breaks its rule.
 
     Create and update call it: check has normally caught every problem already, but a caller
     that skipped check must still never send a bad value.
     """
-    normalized, errors = validate(props)
+    hidden = frozenset(secret)
+    normalized, errors = validate(props, hidden)
     if errors:
-        raise InvalidSettingsError(str(props.get("domain_code", "?")), errors)
+        code = SECRET if ID_FIELD in hidden else str(props.get(ID_FIELD, "?"))
+        raise InvalidSettingsError(code, errors)
     return normalized
 
 
@@ -136,9 +145,9 @@ def request_body(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[
             continue
         if name in SETTINGS:
             body[name] = new[name]
-        elif name == PASSWORD:
-            body[PASSWORD] = body[CONFIRMATION] = new[name]
-        elif name == "force_new_password" and new[name] and not before.get(name):
+        elif name in CONFIRMED_BY:
+            body[name] = body[CONFIRMED_BY[name]] = new[name]
+        elif name in WHEN_TURNED_TRUE and new[name] and not before.get(name):
             body[name] = True
     for flag, targets in APPLY_TO_ALL.items():
         if new.get(flag) and any(target in body for target in targets):
@@ -147,12 +156,12 @@ def request_body(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[
 
 
 def write(
-    old: Mapping[str, Any] | None, news: Mapping[str, Any]
+    old: Mapping[str, Any] | None, news: Mapping[str, Any], secret: Iterable[str] = ()
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What a create (`old` None) or an update stores and sends: the canonical outputs, and the
     PUT body, or None when an update changes nothing the API holds. A create always sends one.
     """
-    new = canonical(news)
+    new = canonical(news, secret)
     body = request_body(old, new)
     return new, (body if body or old is None else None)
 
@@ -176,4 +185,4 @@ def adopt(code: str, live: Mapping[str, Any]) -> dict[str, Any]:
         for name in SETTINGS
         if name in live and live[name] is not None
     }
-    return {"domain_code": code, **settings}
+    return {ID_FIELD: code, **settings}

@@ -1,17 +1,113 @@
-"""Every failure this package reports, under one root, each with a fixed message."""
+"""Every failure this package reports, as data: each face renders it in its own `Names`.
+
+`str()` of any of them is its text in Python's names (the dynamic face's, which are the API's);
+the native face calls `render` with its own. Our fixed texts name the resource as `{resource}`
+and a setting as `{<api name>}`; what a user or Qboxmail wrote is never such a template.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from http import HTTPStatus
+from typing import Any
 
 from pulumi.errors import RunError
 
-from .model import FieldError
+from .naming import PYTHON, Names
+
+SECRET = "[secret]"
+"""What a message shows in place of a value the user or the schema marked secret."""
+
+
+def shown(value: Any) -> str:
+    """A rejected value as a message may show it, compactly; never called for a secret one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of {value.bit_length()} bits"
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        text = f"a {type(value).__name__} that cannot be shown"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a value, or with one item of a list value."""
+
+    reason: str
+    """The rule's words, a template in our names (see the module docstring)."""
+    got: str | None = None
+    """The value as it may be shown: `shown(value)`, `SECRET`, or None to say nothing of it."""
+    detail: str = ""
+    """Words drawn from the value (a parser's complaint, a suggestion): shown only with it."""
+    item: int | None = None
+    """The index of the bad item, for a list."""
+
+    def masked(self, got: str | None) -> Problem:
+        """This problem with nothing of the value shown but `got`."""
+        return replace(self, got=got, detail="")
+
+    def render(self, names: Names) -> str:
+        text = names.say(self.reason) + self.detail
+        if self.item is not None:
+            shown_item = "" if self.got is None else f" ({self.got})"
+            return f"item {self.item}{shown_item} {text}"
+        return text if self.got is None else f"{text}; got {self.got}"
+
+
+class FieldError:
+    """One bad input: the field (an API name, or a name as the user wrote it) and its problems.
+
+    `FieldError(field, "reason")` is a problem in words alone. Two failures are equal when they
+    say the same about the same field.
+    """
+
+    __slots__ = ("field", "problems")
+
+    def __init__(self, field: str, problems: str | Iterable[Problem]) -> None:
+        self.field = field
+        self.problems = (Problem(problems),) if isinstance(problems, str) else tuple(problems)
+
+    def masked(self, got: str | None) -> FieldError:
+        """This failure with nothing of the value shown but `got` (`SECRET`, or None)."""
+        return FieldError(self.field, (p.masked(got) for p in self.problems))
+
+    def render(self, names: Names = PYTHON) -> str:
+        """What is wrong, in a face's names, without the field's name."""
+        return "; ".join(problem.render(names) for problem in self.problems)
+
+    @property
+    def message(self) -> str:
+        return self.render(PYTHON)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.field!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FieldError):
+            return NotImplemented
+        return (self.field, self.message) == (other.field, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.field, self.message))
 
 
 class QboxError(Exception):
     """Root of every error raised by pulumi_qboxmail."""
+
+    def render(self, names: Names = PYTHON) -> str:
+        """The message in a face's names; `str()` is Python's."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return self.render(PYTHON)
 
 
 class ConfigurationError(QboxError):
@@ -22,7 +118,7 @@ class ConfigurationError(QboxError):
         self.key = key
         self.problem = problem
 
-    def __str__(self) -> str:
+    def render(self, names: Names = PYTHON) -> str:
         return f"qboxmail configuration {self.key}: {self.problem}"
 
 
@@ -34,23 +130,27 @@ class InvalidSettingsError(QboxError):
         self.domain_code = domain_code
         self.errors = tuple(errors)
 
-    def __str__(self) -> str:
-        return "\n".join(f"QboxDomainSettings {self.domain_code}: {e}" for e in self.errors)
+    def render(self, names: Names = PYTHON) -> str:
+        return "\n".join(
+            f"{names.resource} {self.domain_code}: {names.field(e.field)}: {e.render(names)}"
+            for e in self.errors
+        )
 
 
 # A RunError too: `pulumi preview` and `up` then show only the message, without a traceback.
 class InvalidInputsError(QboxError, RunError):
-    """A program gave a QboxDomainSettings resource inputs that break the schema's rules."""
+    """A program gave the dynamic resource inputs that break the schema's rules."""
 
     def __init__(self, resource_name: str, errors: Sequence[FieldError]) -> None:
         super().__init__(resource_name, tuple(errors))
         self.resource_name = resource_name
         self.errors = tuple(errors)
 
-    def __str__(self) -> str:
+    def render(self, names: Names = PYTHON) -> str:
         count = len(self.errors)
-        head = f"QboxDomainSettings {self.resource_name!r} has {count} invalid input"
-        return head + ("s:" if count != 1 else ":") + "".join(f"\n  {e}" for e in self.errors)
+        head = f"{names.resource} {self.resource_name!r} has {count} invalid input"
+        lines = (f"\n  {names.field(e.field)}: {e.render(names)}" for e in self.errors)
+        return head + ("s:" if count != 1 else ":") + "".join(lines)
 
 
 def _phrase(status: int) -> str:
@@ -118,7 +218,7 @@ class ApiError(QboxError):
             text += f"; Qboxmail asked to wait {self.retry_after:.0f}s, beyond the retry budget"
         return text
 
-    def reasons(self) -> list[str]:
+    def reasons(self, names: Names = PYTHON) -> list[str]:
         """Qboxmail's own words, one line each: its message, then every field error."""
         # A message that only names the status ("Forbidden") would repeat our headline.
         said: list[str] = []
@@ -127,18 +227,21 @@ class ApiError(QboxError):
         for field, text in self.errors:
             if field:
                 why = f": {_one_line(text)}" if text else ""
-                said.append(f"Qboxmail rejected {_one_line(field)}{why}")
+                said.append(f"Qboxmail rejected {_one_line(names.field(field))}{why}")
             elif text:
                 said.append(f"Qboxmail says: {_one_line(text)}")
-        prefix = f"QboxDomainSettings {self.domain_code}:"
+        prefix = f"{names.resource} {self.domain_code}:"
         return [f"{prefix} {line} (HTTP {self.status})" for line in said]
 
-    def __str__(self) -> str:
+    def render(self, names: Names = PYTHON) -> str:
         head = (
-            f"QboxDomainSettings {self.domain_code}: {self.summary} "
-            f"({_status_text(self.status)}){self._gave_up()}. {self.advice}"
+            f"{names.resource} {self.domain_code}: {self._summary(names)} "
+            f"({_status_text(self.status)}){self._gave_up()}. {names.say(self.advice)}"
         )
-        return "\n".join([head, *self.reasons()])
+        return "\n".join([head, *self.reasons(names)])
+
+    def _summary(self, names: Names) -> str:
+        return names.say(self.summary)
 
 
 class UnauthorizedError(ApiError):
@@ -159,7 +262,7 @@ class NoDomainReturnedError(UnexpectedBodyError):
     """A success whose `resources` list is empty: no domain came back for the code asked for."""
 
     summary = "Qboxmail returned no domain for this code"
-    advice = "Check domain_code; report it if the domain exists in the Qboxmail panel."
+    advice = "Check {domain_code}; report it if the domain exists in the Qboxmail panel."
 
 
 class WrongDomainReturnedError(UnexpectedBodyError):
@@ -170,7 +273,9 @@ class WrongDomainReturnedError(UnexpectedBodyError):
     def __init__(self, domain_code: str, status: int, returned: str) -> None:
         super().__init__(domain_code, status)
         self.returned = returned
-        self.summary = f"Qboxmail returned the domain {_one_line(returned)!r} instead"
+
+    def _summary(self, names: Names) -> str:
+        return f"Qboxmail returned the domain {_one_line(self.returned)!r} instead"
 
 
 class ForbiddenError(ApiError):
@@ -184,7 +289,7 @@ class NotFoundError(ApiError):
     """404: no such domain, or not visible to this token."""
 
     summary = "no such domain, or it is not visible to this API token"
-    advice = "Check domain_code and which Qboxmail account the token belongs to."
+    advice = "Check {domain_code} and which Qboxmail account the token belongs to."
 
 
 class ApiValidationError(ApiError):
@@ -193,12 +298,13 @@ class ApiValidationError(ApiError):
     def __init__(self, domain_code: str, errors: Sequence[FieldReason], message: str = "") -> None:
         super().__init__(domain_code, 422, message, errors=errors)
 
-    def __str__(self) -> str:
+    def render(self, names: Names = PYTHON) -> str:
         if self.errors:
-            return "\n".join(self.reasons())
-        shown = _one_line(self.message) or "Validation failed"
-        prefix = f"QboxDomainSettings {self.domain_code}:"
-        return f"{prefix} Qboxmail rejected the request: {shown} (HTTP 422)"
+            return "\n".join(self.reasons(names))
+        said = _one_line(self.message) or "Validation failed"
+        return (
+            f"{names.resource} {self.domain_code}: Qboxmail rejected the request: {said} (HTTP 422)"
+        )
 
 
 class RateLimitedError(ApiError):
@@ -228,10 +334,10 @@ class TransportError(QboxError):
         self.attempts = attempts
         self.elapsed = elapsed
 
-    def __str__(self) -> str:
+    def render(self, names: Names = PYTHON) -> str:
         tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
         return (
-            f"QboxDomainSettings {self.domain_code}: no answer from {self.endpoint} "
+            f"{names.resource} {self.domain_code}: no answer from {self.endpoint} "
             f"({self.reason}, no HTTP status); gave up after {tries} over {self.elapsed:.1f}s. "
             "Check qboxmail:endpoint, the network and the timeout settings."
         )
@@ -245,7 +351,7 @@ class UnexpectedPageError(QboxError):
         self.page = page
         self.problem = problem
 
-    def __str__(self) -> str:
+    def render(self, names: Names = PYTHON) -> str:
         return (
             f"Qboxmail answered page {self.page} of the domain list (GET /api/domains) with an "
             f"unexpected shape: {self.problem}. Check that qboxmail:endpoint points at the "
@@ -261,7 +367,7 @@ class OutputError(QboxError):
         self.path = path
         self.problem = problem
 
-    def __str__(self) -> str:
+    def render(self, names: Names = PYTHON) -> str:
         return f"cannot write {self.path}: {self.problem}; nothing was written"
 
 

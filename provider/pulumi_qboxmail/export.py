@@ -30,9 +30,10 @@ from .client import QboxClient, domain_code
 from .config import build_client
 from .errors import ConfigurationError, OutputError, QboxError
 from .model import FIELDS, PULUMI_NAMES, SETTINGS, validate
+from .naming import TOKEN
 
 FORMATS = ("fleet", "python", "import")
-IMPORT_TYPE = "qboxmail:index:DomainSettings"
+IMPORT_TYPE = TOKEN
 DEFAULT_PER = 100
 PREFIX = "qboxmail export: "
 

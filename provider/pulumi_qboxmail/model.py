@@ -1,280 +1,85 @@
-"""The settings of a Qboxmail domain, declared once.
+"""The settings of a Qboxmail domain, each declared once.
 
-`DomainSettings` holds every body field of `PUT /api/domains/{domain_code}` with its description
-and its rule. Check, diff, the request body, the typed Args and the README field table all derive
-from it.
+`DomainSettings` holds every body field of `PUT /api/domains/{domain_code}`, in the API
+documentation's order. Each field's one declaration is its Python type and a `Setting`: rule,
+description and what it means to Pulumi (secret, replaces on change, action flag, which
+apply-to-all flag carries it). Everything else derives from it: the groups below, check, diff and
+the request body (`core`), the package schema (`schema`), the typed Args and outputs and the
+README tables (`generate`). The emulator alone keeps its own, independent reading of the API.
 """
 
 from __future__ import annotations
 
 import difflib
-import ipaddress
-import json
-import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from enum import Enum
 from typing import Annotated, Any
 
-from email_validator import EmailNotValidError, validate_email
-from pulumi.output import Unknown
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError
-from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError, core_schema
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
+from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 
-INT32_MAX = 2**31 - 1
-SAFE_INT_MAX = 2**53 - 1
-"""The largest 64-bit value Pulumi carries without rounding: every number travels as a double,
-and a double cannot tell 2**53 + 1 from 2**53, so any larger program value arrives above this."""
+from .errors import SECRET, FieldError, Problem
+from .naming import pulumi_name
+from .rules import (
+    INT32_MAX,
+    SAFE_INT_MAX,
+    Kind,
+    Rule,
+    boolean,
+    email,
+    equal_to,
+    iana_zone,
+    integer,
+    networks,
+    one_of,
+    password,
+    pattern,
+    text_value,
+)
+
+__all__ = ["INT32_MAX", "SAFE_INT_MAX", "FieldError", "Kind", "Rule"]
+
+
+class Action(Enum):
+    """How an action flag (never stored, never returned by the API) is sent."""
+
+    APPLY_TO_ALL = "sent while true, beside a change to a setting it applies to"
+    WHEN_TURNED_TRUE = "sent once, when it turns true"
+
+
+_PYTHON_TYPES = {Kind.BOOLEAN: bool, Kind.INTEGER: int, Kind.STRING: str, Kind.STRINGS: list[str]}
 
 
 @dataclass(frozen=True)
-class FieldError:
-    """One bad input: the field it belongs to and the rule it broke, in a user's words."""
+class Setting:
+    """A field's declaration besides its Python type."""
 
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A field's rule: its JSON type, its text for docs and errors, and its check."""
-
-    type_name: str
-    text: str
-    normalize: Callable[[Any], Any]
+    rule: Rule
+    description: str
+    secret: bool = False
+    """Never shown: stored as a secret, never read back, never echoed in a message."""
+    identity: bool = False
+    """The domain's code: in the request's URL, never in its body."""
+    replace_on_change: bool = False
+    action: Action | None = None
+    applied_by: str | None = None
+    """The apply-to-all flag that carries a change of this setting to every existing account."""
+    schema_name: str | None = None
+    """The Pulumi (schema) name, when lowerCamelCase of the API name will not do."""
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(self._validate, handler(source))
-
-    def _validate(self, value: Any) -> Any:
-        if value is None:
-            return None
-        return self.normalize(value)
-
-
-def _show(value: Any) -> str:
-    """Render a rejected value compactly; never used for secret fields."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of {value.bit_length()} bits"
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError, RecursionError):
-        text = f"a {type(value).__name__} that cannot be shown"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _fail(message: str, value: Any, *, secret: bool = False) -> PydanticCustomError:
-    got = "" if secret else f"; got {_show(value)}"
-    return PydanticCustomError("qbox", "{rule}", {"rule": message + got})
-
-
-def _whole_number(value: Any, rule: str) -> int:
-    # Pulumi sends every number as a double, so 3.0 is the integer 3 while 2.5 is not an integer.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(rule, value)
-    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-        raise _fail(rule, value)
-    return int(value)
-
-
-def integer(low: int, high: int, text: str) -> Rule:
-    def check(value: Any) -> int:
-        number = _whole_number(value, text)
-        if not low <= number <= high:
-            raise _fail(text, value)
-        return number
-
-    return Rule("integer", text, check)
-
-
-def one_of(choices: Mapping[Any, str]) -> Rule:
-    listed = ", ".join(f"{value} ({label})" for value, label in choices.items())
-    text = f"must be one of {listed}"
-    numeric = all(isinstance(value, int) for value in choices)
-
-    def check(value: Any) -> Any:
-        if numeric:
-            value = _whole_number(value, text)
-        elif not isinstance(value, str):
-            raise _fail(text, value)
-        if value not in choices:
-            raise _fail(text, value)
-        return value
-
-    return Rule("integer" if numeric else "string", text, check)
-
-
-def boolean() -> Rule:
-    text = "must be true or false"
-
-    def check(value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise _fail(text, value)
-        return value
-
-    return Rule("boolean", text, check)
-
-
-def text_value() -> Rule:
-    text = "must be a string"
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str):
-            raise _fail(text, value)
-        return value
-
-    return Rule("string", text, check)
-
-
-def pattern(regex: str, text: str) -> Rule:
-    compiled = re.compile(regex)
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or not compiled.fullmatch(value):
-            raise _fail(text, value)
-        return value
-
-    return Rule("string", text, check)
-
-
-def password() -> Rule:
-    text = "must be at least 8 characters long and contain at least one letter and one number"
-
-    def check(value: Any) -> str:
-        ok = (
-            isinstance(value, str)
-            and len(value) >= 8
-            and any(c.isalpha() for c in value)
-            and any(c.isdigit() for c in value)
-        )
-        if not ok:
-            raise _fail(text, value, secret=True)
-        return str(value)
-
-    return Rule("string", text + " (never shown back)", check)
-
-
-def secret_text() -> Rule:
-    text = "must be a string equal to postmaster_password"
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str):
-            raise _fail(text, value, secret=True)
-        return value
-
-    return Rule("string", text + "; derived from it when omitted", check)
-
-
-@lru_cache(maxsize=4096)
-def _email(value: str) -> str | EmailNotValidError:
-    """The normalized address, or why it is not one; cached because the check is costly."""
-    try:
-        return str(validate_email(value, check_deliverability=False).normalized)
-    except EmailNotValidError as exc:
-        return exc
-
-
-def email() -> Rule:
-    text = "must be an email address"
-
-    def check(value: Any) -> str:
-        found = _email(value) if isinstance(value, str) else None
-        if not isinstance(found, str):
-            detail = f" ({found})" if found else ""
-            raise _fail(text + detail, value)
-        return found
-
-    return Rule("string", text, check)
-
-
-@cache
-def zone_names() -> frozenset[str]:
-    """Every time zone name the `tzdata` package lists: one fixed list on every OS."""
-    # Not zoneinfo.available_timezones(): it merges in the OS database, so names such as
-    # "posix/Europe/Rome" or "localtime" would pass on one machine and fail on another.
-    listed = (resources.files("tzdata") / "zones").read_text(encoding="utf-8")
-    return frozenset(listed.split())
-
-
-def iana_zone() -> Rule:
-    text = 'must be an IANA time zone name such as "Europe/Rome" or "UTC"'
-
-    def check(value: Any) -> str:
-        names = zone_names()
-        if isinstance(value, str) and value in names:
-            return value
-        message = text
-        if isinstance(value, str):
-            by_lower = {name.lower(): name for name in names}
-            close = by_lower.get(value.lower()) or next(
-                iter(difflib.get_close_matches(value, sorted(names), n=1)), None
-            )
-            if close:
-                message += f' (did you mean "{close}"?)'
-        raise _fail(message, value)
-
-    return Rule("string", text, check)
-
-
-@lru_cache(maxsize=4096)
-def _network(item: str) -> tuple[tuple[int, int, int], str] | str:
-    """An allowed-net item as (sort key, canonical text), or what is wrong with it."""
-    if "%" in item:
-        return "has an IPv6 zone index"
-    try:
-        host = ipaddress.ip_interface(item.strip())
-    except ValueError:
-        return "is not an IPv4/IPv6 address or CIDR network"
-    net = host.network
-    if host.ip != net.network_address:
-        return f'has host bits set; use "{net}"'
-    single = net.prefixlen == net.max_prefixlen
-    key = (net.version, int(net.network_address), net.prefixlen)
-    return key, str(net.network_address) if single else str(net)
-
-
-def networks() -> Rule:
-    text = (
-        "must be a list of IPv4/IPv6 addresses or CIDR networks without host bits; "
-        "order and duplicates do not matter"
-    )
-
-    def check(value: Any) -> list[str]:
-        if not isinstance(value, list | tuple):
-            raise _fail(text, value)
-        problems: list[str] = []
-        parsed: dict[tuple[int, int, int], str] = {}
-        for index, item in enumerate(value):
-            if isinstance(item, Unknown):
-                continue  # known only at apply time; checked then
-            found = _network(item) if isinstance(item, str) else "must be a string"
-            if isinstance(found, str):
-                problems.append(f"item {index} ({_show(item)}) {found}")
-            else:
-                parsed[found[0]] = found[1]
-        if problems:
-            raise PydanticCustomError("qbox", "{rule}", {"rule": "; ".join(problems)})
-        return [parsed[key] for key in sorted(parsed)]
-
-    return Rule("list of strings", text, check)
+        # The declared type must be the rule's, or the typed Args would promise another.
+        if source not in (_PYTHON_TYPES[self.rule.kind], _PYTHON_TYPES[self.rule.kind] | None):
+            raise TypeError(f"a {self.rule.kind.value} rule cannot check a `{source}` field")
+        return self.rule.__get_pydantic_core_schema__(source, handler)
 
 
 def _quota_label(size: int) -> str:
     return f"{size // 2**20} MB" if size < 2**30 else f"{size // 2**30} GB"
 
-
-_COUNT = integer(-1, INT32_MAX, f"must be -1 (no limit) or a whole number from 0 to {INT32_MAX}")
-_BOOL = boolean()
-_TEXT = text_value()
 
 ANTISPAM_LEVELS = {0: "disabled", 1: "permissive", 2: "standard", 3: "aggressive"}
 MAX_EMAIL_QUOTAS = {
@@ -324,245 +129,336 @@ DOMAIN_CODE = r"D[0-9]{9}"
 """What a domain code is: D and 9 digits (the API's Update domain page)."""
 
 
+DOMAIN_CODE = r"D[0-9]{9}"
+"""What a domain code is: D and 9 digits (the API's Update domain page)."""
+
+BOOL = boolean()
+TEXT = text_value()
+COUNT = integer(-1, INT32_MAX, f"must be -1 (no limit) or a whole number from 0 to {INT32_MAX}")
+QUOTA = integer(
+    0,
+    SAFE_INT_MAX,
+    f"must be a whole number of bytes from 0 to {SAFE_INT_MAX} "
+    "(2^53 - 1, the largest integer a Pulumi number holds safely)",
+)
+CODE = pattern(DOMAIN_CODE, "must be D followed by exactly 9 digits, e.g. D123456789")
+POLICY = "password_policies_apply_to_all"
+
+
 class DomainSettings(BaseModel):
     """Every setting of `PUT /api/domains/{domain_code}`, under the API's own names."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     domain_code: Annotated[
-        str, pattern(DOMAIN_CODE, "must be D followed by exactly 9 digits, e.g. D123456789")
-    ] = Field(description="Code of the domain to manage; changing it replaces the resource.")
-
-    postmaster_password: Annotated[str | None, password()] = Field(
-        None, description="Postmaster password; secret, sent only when it changes."
+        str,
+        Setting(
+            CODE,
+            "Code of the domain to manage; changing it replaces the resource.",
+            identity=True,
+            replace_on_change=True,
+        ),
+    ]
+    postmaster_password: Annotated[
+        str | None,
+        Setting(password(), "Postmaster password; secret, sent only when it changes.", secret=True),
+    ] = None
+    postmaster_password_confirmation: Annotated[
+        str | None,
+        Setting(
+            equal_to("postmaster_password"),
+            "Confirmation of postmaster_password; filled in automatically.",
+            secret=True,
+        ),
+    ] = None
+    catch_all_enabled: Annotated[bool | None, Setting(BOOL, "Enable catch-all for the domain.")] = (
+        None
     )
-    postmaster_password_confirmation: Annotated[str | None, secret_text()] = Field(
-        None, description="Confirmation of postmaster_password; filled in automatically."
-    )
-    catch_all_enabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable catch-all for the domain."
-    )
-    catch_all_destination: Annotated[str | None, email()] = Field(
-        None, description="Catch-all destination email address."
-    )
+    catch_all_destination: Annotated[
+        str | None, Setting(email(), "Catch-all destination email address.")
+    ] = None
     default_quota: Annotated[
         int | None,
-        integer(
-            0,
-            SAFE_INT_MAX,
-            f"must be a whole number of bytes from 0 to {SAFE_INT_MAX} "
-            "(2^53 - 1, the largest integer a Pulumi number holds safely)",
+        Setting(
+            QUOTA,
+            "Default quota in bytes for new email accounts.",
+            applied_by="default_quota_apply_to_all",
         ),
-    ] = Field(None, description="Default quota in bytes for new email accounts.")
-    antispam_level: Annotated[int | None, one_of(ANTISPAM_LEVELS)] = Field(
-        None, description="Antispam level."
+    ] = None
+    antispam_level: Annotated[int | None, Setting(one_of(ANTISPAM_LEVELS), "Antispam level.")] = (
+        None
     )
-    allow_nets: Annotated[list[str] | None, networks()] = Field(
-        None, description="Allowed IP addresses or networks; compared as a set."
+    allow_nets: Annotated[
+        list[str] | None,
+        Setting(
+            networks(),
+            "Allowed IP addresses or networks; compared as a set.",
+            applied_by="allow_nets_apply_to_all",
+        ),
+    ] = None
+    imap_disabled: Annotated[
+        bool | None, Setting(BOOL, "Disable IMAP on all email accounts of the domain.")
+    ] = None
+    pop_disabled: Annotated[
+        bool | None, Setting(BOOL, "Disable POP on all email accounts of the domain.")
+    ] = None
+    smtp_disabled: Annotated[
+        bool | None, Setting(BOOL, "Disable SMTP on all email accounts of the domain.")
+    ] = None
+    webmail_disabled: Annotated[
+        bool | None, Setting(BOOL, "Disable webmail access on all email accounts of the domain.")
+    ] = None
+    chat: Annotated[bool | None, Setting(BOOL, "Enable chat on the Qboxmail webmail.")] = None
+    activesync: Annotated[bool | None, Setting(BOOL, "Enable ActiveSync on domain accounts.")] = (
+        None
     )
-    imap_disabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Disable IMAP on all email accounts of the domain."
+    meeting: Annotated[
+        bool | None, Setting(BOOL, "Enable meeting video chat on the Qboxmail webmail.")
+    ] = None
+    calendar: Annotated[bool | None, Setting(BOOL, "Enable calendar on the Qboxmail webmail.")] = (
+        None
     )
-    pop_disabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Disable POP on all email accounts of the domain."
+    dav: Annotated[bool | None, Setting(BOOL, "Enable the DAV service on domain accounts.")] = None
+    max_email_accounts: Annotated[
+        int | None, Setting(COUNT, "Max number of email accounts; -1 means no limit.")
+    ] = None
+    max_email_accounts_25gb: Annotated[
+        int | None, Setting(COUNT, "Max number of 25 GB email accounts; -1 means no limit.")
+    ] = None
+    max_email_accounts_50gb: Annotated[
+        int | None, Setting(COUNT, "Max number of 50 GB email accounts; -1 means no limit.")
+    ] = None
+    max_email_accounts_100gb: Annotated[
+        int | None, Setting(COUNT, "Max number of 100 GB email accounts; -1 means no limit.")
+    ] = None
+    max_email_accounts_archive: Annotated[
+        int | None, Setting(COUNT, "Max number of archived email accounts; -1 means no limit.")
+    ] = None
+    max_email_quota: Annotated[
+        int | None,
+        Setting(one_of(MAX_EMAIL_QUOTAS), "Max quota in bytes for email accounts of the domain."),
+    ] = None
+    api_enabled: Annotated[bool | None, Setting(BOOL, "Enable API access on domain accounts.")] = (
+        None
     )
-    smtp_disabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Disable SMTP on all email accounts of the domain."
+    password_change_disabled: Annotated[
+        bool | None,
+        Setting(BOOL, "Password policy: users may not change their password.", applied_by=POLICY),
+    ] = None
+    password_recovery_disabled: Annotated[
+        bool | None,
+        Setting(BOOL, "Password policy: users may not recover their password.", applied_by=POLICY),
+    ] = None
+    password_expiration: Annotated[
+        int | None,
+        Setting(
+            one_of(PASSWORD_EXPIRATIONS),
+            "Password policy: months until a password expires.",
+            applied_by=POLICY,
+        ),
+    ] = None
+    force_password_first_login: Annotated[
+        bool | None,
+        Setting(
+            BOOL, "Password policy: users set a new password on first login.", applied_by=POLICY
+        ),
+    ] = None
+    block_old_password: Annotated[
+        bool | None,
+        Setting(BOOL, "Password policy: users may not reuse old passwords.", applied_by=POLICY),
+    ] = None
+    force_otp: Annotated[
+        bool | None,
+        Setting(BOOL, "Password policy: require two-factor authentication.", applied_by=POLICY),
+    ] = None
+    hide_from_addressbook_company: Annotated[
+        bool | None, Setting(BOOL, "Hide new accounts from the company address book.")
+    ] = None
+    plan: Annotated[str | None, Setting(one_of(PLANS), "Domain plan.")] = None
+    destroy_sessions_on_password_expiration: Annotated[
+        bool | None,
+        Setting(
+            BOOL, "Password policy: end user sessions when the password expires.", applied_by=POLICY
+        ),
+    ] = None
+    antimalware_premium: Annotated[
+        bool | None, Setting(BOOL, "Enable premium antimalware when the plan allows it.")
+    ] = None
+    limit_tracemail_21_days: Annotated[
+        bool | None, Setting(BOOL, "Limit Tracemail retention to 21 days.")
+    ] = None
+    company: Annotated[str | None, Setting(TEXT, "Company name associated with the domain.")] = None
+    telephone: Annotated[str | None, Setting(TEXT, "Company telephone.")] = None
+    address: Annotated[str | None, Setting(TEXT, "Company address.")] = None
+    city: Annotated[str | None, Setting(TEXT, "Company city.")] = None
+    zip: Annotated[str | None, Setting(TEXT, "Company ZIP code.")] = None
+    state: Annotated[str | None, Setting(TEXT, "Company state.")] = None
+    country: Annotated[str | None, Setting(TEXT, "Company country.")] = None
+    language: Annotated[
+        str | None, Setting(one_of(LANGUAGES), "Default language for users of the domain.")
+    ] = None
+    timezone: Annotated[
+        str | None, Setting(iana_zone(), "Default time zone for users of the domain.")
+    ] = None
+    webmail_language: Annotated[
+        str | None, Setting(one_of(WEBMAIL_LANGUAGES), "Default webmail language.")
+    ] = None
+    webmail_time_format: Annotated[
+        str | None, Setting(one_of(TIME_FORMATS), "Default webmail time format.")
+    ] = None
+    webmail_date_format: Annotated[
+        str | None, Setting(one_of(DATE_FORMATS), "Default webmail date format.")
+    ] = None
+    webmail_timezone: Annotated[str | None, Setting(iana_zone(), "Default webmail time zone.")] = (
+        None
     )
-    webmail_disabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Disable webmail access on all email accounts of the domain."
-    )
-    chat: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable chat on the Qboxmail webmail."
-    )
-    activesync: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable ActiveSync on domain accounts."
-    )
-    meeting: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable meeting video chat on the Qboxmail webmail."
-    )
-    calendar: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable calendar on the Qboxmail webmail."
-    )
-    dav: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable the DAV service on domain accounts."
-    )
-    max_email_accounts: Annotated[int | None, _COUNT] = Field(
-        None, description="Max number of email accounts; -1 means no limit."
-    )
-    max_email_accounts_25gb: Annotated[int | None, _COUNT] = Field(
-        None, description="Max number of 25 GB email accounts; -1 means no limit."
-    )
-    max_email_accounts_50gb: Annotated[int | None, _COUNT] = Field(
-        None, description="Max number of 50 GB email accounts; -1 means no limit."
-    )
-    max_email_accounts_100gb: Annotated[int | None, _COUNT] = Field(
-        None, description="Max number of 100 GB email accounts; -1 means no limit."
-    )
-    max_email_accounts_archive: Annotated[int | None, _COUNT] = Field(
-        None, description="Max number of archived email accounts; -1 means no limit."
-    )
-    max_email_quota: Annotated[int | None, one_of(MAX_EMAIL_QUOTAS)] = Field(
-        None, description="Max quota in bytes for email accounts of the domain."
-    )
-    api_enabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable API access on domain accounts."
-    )
-    password_change_disabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Password policy: users may not change their password."
-    )
-    password_recovery_disabled: Annotated[bool | None, _BOOL] = Field(
-        None, description="Password policy: users may not recover their password."
-    )
-    password_expiration: Annotated[int | None, one_of(PASSWORD_EXPIRATIONS)] = Field(
-        None, description="Password policy: months until a password expires."
-    )
-    force_password_first_login: Annotated[bool | None, _BOOL] = Field(
-        None, description="Password policy: users set a new password on first login."
-    )
-    block_old_password: Annotated[bool | None, _BOOL] = Field(
-        None, description="Password policy: users may not reuse old passwords."
-    )
-    force_otp: Annotated[bool | None, _BOOL] = Field(
-        None, description="Password policy: require two-factor authentication."
-    )
-    hide_from_addressbook_company: Annotated[bool | None, _BOOL] = Field(
-        None, description="Hide new accounts from the company address book."
-    )
-    plan: Annotated[str | None, one_of(PLANS)] = Field(None, description="Domain plan.")
-    destroy_sessions_on_password_expiration: Annotated[bool | None, _BOOL] = Field(
-        None, description="Password policy: end user sessions when the password expires."
-    )
-    antimalware_premium: Annotated[bool | None, _BOOL] = Field(
-        None, description="Enable premium antimalware when the plan allows it."
-    )
-    limit_tracemail_21_days: Annotated[bool | None, _BOOL] = Field(
-        None, description="Limit Tracemail retention to 21 days."
-    )
-    company: Annotated[str | None, _TEXT] = Field(
-        None, description="Company name associated with the domain."
-    )
-    telephone: Annotated[str | None, _TEXT] = Field(None, description="Company telephone.")
-    address: Annotated[str | None, _TEXT] = Field(None, description="Company address.")
-    city: Annotated[str | None, _TEXT] = Field(None, description="Company city.")
-    zip: Annotated[str | None, _TEXT] = Field(None, description="Company ZIP code.")
-    state: Annotated[str | None, _TEXT] = Field(None, description="Company state.")
-    country: Annotated[str | None, _TEXT] = Field(None, description="Company country.")
-    language: Annotated[str | None, one_of(LANGUAGES)] = Field(
-        None, description="Default language for users of the domain."
-    )
-    timezone: Annotated[str | None, iana_zone()] = Field(
-        None, description="Default time zone for users of the domain."
-    )
-    webmail_language: Annotated[str | None, one_of(WEBMAIL_LANGUAGES)] = Field(
-        None, description="Default webmail language."
-    )
-    webmail_time_format: Annotated[str | None, one_of(TIME_FORMATS)] = Field(
-        None, description="Default webmail time format."
-    )
-    webmail_date_format: Annotated[str | None, one_of(DATE_FORMATS)] = Field(
-        None, description="Default webmail date format."
-    )
-    webmail_timezone: Annotated[str | None, iana_zone()] = Field(
-        None, description="Default webmail time zone."
-    )
-    webmail_signature_template: Annotated[str | None, _TEXT] = Field(
-        None, description="Default webmail signature template."
-    )
-    apply_signature_new_emails: Annotated[bool | None, _BOOL] = Field(
-        None, description="Apply the signature template to new email accounts."
-    )
-    allow_nets_apply_to_all: Annotated[bool | None, _BOOL] = Field(
-        None, description="Action: also apply allow_nets to existing accounts when it changes."
-    )
-    default_quota_apply_to_all: Annotated[bool | None, _BOOL] = Field(
-        None, description="Action: also apply default_quota to existing accounts when it changes."
-    )
-    password_policies_apply_to_all: Annotated[bool | None, _BOOL] = Field(
-        None, description="Action: also apply password policies to existing accounts on change."
-    )
+    webmail_signature_template: Annotated[
+        str | None, Setting(TEXT, "Default webmail signature template.")
+    ] = None
+    apply_signature_new_emails: Annotated[
+        bool | None, Setting(BOOL, "Apply the signature template to new email accounts.")
+    ] = None
+    allow_nets_apply_to_all: Annotated[
+        bool | None,
+        Setting(
+            BOOL,
+            "Action: also apply allow_nets to existing accounts when it changes.",
+            action=Action.APPLY_TO_ALL,
+        ),
+    ] = None
+    default_quota_apply_to_all: Annotated[
+        bool | None,
+        Setting(
+            BOOL,
+            "Action: also apply default_quota to existing accounts when it changes.",
+            action=Action.APPLY_TO_ALL,
+        ),
+    ] = None
+    password_policies_apply_to_all: Annotated[
+        bool | None,
+        Setting(
+            BOOL,
+            "Action: also apply password policies to existing accounts on change.",
+            action=Action.APPLY_TO_ALL,
+        ),
+    ] = None
     outbound_limit: Annotated[
         int | None,
-        integer(0, INT32_MAX, f"must be an outbound limit id from 0 (the default) to {INT32_MAX}"),
-    ] = Field(None, description="Outbound limit id; 0 restores the default limit.")
-    force_new_password: Annotated[bool | None, _BOOL] = Field(
-        None, description="Action: force every user to change password, once, when it turns true."
-    )
+        Setting(
+            integer(
+                0, INT32_MAX, f"must be an outbound limit id from 0 (the default) to {INT32_MAX}"
+            ),
+            "Outbound limit id; 0 restores the default limit.",
+        ),
+    ] = None
+    force_new_password: Annotated[
+        bool | None,
+        Setting(
+            BOOL,
+            "Action: force every user to change password, once, when it turns true.",
+            action=Action.WHEN_TURNED_TRUE,
+        ),
+    ] = None
 
 
-FIELDS: tuple[str, ...] = tuple(DomainSettings.model_fields)
+def _declaration(name: str) -> Setting:
+    return next(m for m in DomainSettings.model_fields[name].metadata if isinstance(m, Setting))
+
+
+DECLARED: dict[str, Setting] = {name: _declaration(name) for name in DomainSettings.model_fields}
+"""Every field's declaration, in declaration (and API documentation) order."""
+
+FIELDS: tuple[str, ...] = tuple(DECLARED)
 """Every input name, in declaration (and API documentation) order."""
 
-PASSWORD_POLICY_FIELDS: tuple[str, ...] = (
-    "password_change_disabled",
-    "password_recovery_disabled",
-    "password_expiration",
-    "force_password_first_login",
-    "block_old_password",
-    "force_otp",
-    "destroy_sessions_on_password_expiration",
+RULES: dict[str, Rule] = {name: setting.rule for name, setting in DECLARED.items()}
+
+PULUMI_NAMES: dict[str, str] = {
+    name: setting.schema_name or pulumi_name(name) for name, setting in DECLARED.items()
+}
+"""Every input's Pulumi schema name, one to one with the API's names."""
+
+REQUIRED: tuple[str, ...] = tuple(
+    name for name, info in DomainSettings.model_fields.items() if info.is_required()
+)
+ID_FIELD: str = next(name for name, setting in DECLARED.items() if setting.identity)
+"""The field that names the domain in the request's URL: the resource's id."""
+
+SECRET_FIELDS: tuple[str, ...] = tuple(n for n, s in DECLARED.items() if s.secret)
+REPLACE_ON_CHANGE: tuple[str, ...] = tuple(n for n, s in DECLARED.items() if s.replace_on_change)
+
+CONFIRMATIONS: dict[str, str] = {
+    name: rule.equals for name, rule in RULES.items() if rule.equals is not None
+}
+"""Each confirmation and the field it confirms: checked against it, derived from it, never kept."""
+
+ACTION_FLAGS: tuple[str, ...] = tuple(n for n, s in DECLARED.items() if s.action)
+"""Actions, not settings: the API never stores or returns them."""
+
+WHEN_TURNED_TRUE: tuple[str, ...] = tuple(
+    n for n, s in DECLARED.items() if s.action is Action.WHEN_TURNED_TRUE
 )
 
 APPLY_TO_ALL: dict[str, tuple[str, ...]] = {
-    "allow_nets_apply_to_all": ("allow_nets",),
-    "default_quota_apply_to_all": ("default_quota",),
-    "password_policies_apply_to_all": PASSWORD_POLICY_FIELDS,
+    flag: tuple(n for n, s in DECLARED.items() if s.applied_by == flag)
+    for flag, setting in DECLARED.items()
+    if setting.action is Action.APPLY_TO_ALL
 }
 """Each apply-to-all flag and the settings whose change it accompanies."""
 
-ACTION_FLAGS: tuple[str, ...] = (*APPLY_TO_ALL, "force_new_password")
-"""Actions, not settings: the API never stores or returns them."""
-
-SECRET_FIELDS: tuple[str, ...] = ("postmaster_password", "postmaster_password_confirmation")
+PASSWORD_POLICY_FIELDS: tuple[str, ...] = APPLY_TO_ALL[POLICY]
 
 SETTINGS: tuple[str, ...] = tuple(
-    name
-    for name in FIELDS
-    if name not in ACTION_FLAGS and name not in SECRET_FIELDS and name != "domain_code"
+    n for n, s in DECLARED.items() if not (s.action or s.secret or s.identity)
 )
 """The settings the API stores (and may return on GET), password excluded."""
 
 
-MISMATCH = FieldError(SECRET_FIELDS[1], "must match postmaster_password")
-"""The one failure that depends on two inputs: a confirmation that differs from the password."""
+def mismatch(confirmation: str) -> FieldError:
+    """The one failure that depends on two inputs: a confirmation that differs from its field."""
+    return FieldError(confirmation, f"must match {{{CONFIRMATIONS[confirmation]}}}")
 
 
-RULES: dict[str, Rule] = {
-    name: next(m for m in info.metadata if isinstance(m, Rule))
-    for name, info in DomainSettings.model_fields.items()
-}
-
-
-def unknown_field(
-    name: str, names: Sequence[str] = FIELDS, resource: str = "QboxDomainSettings"
-) -> FieldError:
-    """The failure for an input `resource` does not have, suggesting the nearest of `names`."""
+def unknown_field(name: str, names: Sequence[str] = FIELDS) -> FieldError:
+    """The failure for an input the resource does not have, suggesting the nearest of `names`
+    (the face's own names: the name is shown as the user wrote it)."""
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else ""
-    return FieldError(name, f"is not a {resource} input{hint}")
+    return FieldError(name, [Problem("is not a {resource} input", detail=hint)])
 
 
-def _field_error(error: ErrorDetails) -> FieldError:
+def _field_error(error: ErrorDetails, hidden: bool) -> FieldError:
     name = str(error["loc"][0])
     if error["type"] == "extra_forbidden":
         return unknown_field(name)
     if error["type"] == "missing":
         return FieldError(name, "is required")
-    return FieldError(name, str((error.get("ctx") or {}).get("rule", error["msg"])))
+    problems = (error.get("ctx") or {}).get("problems")
+    found = FieldError(name, problems or error["msg"])
+    if name in DECLARED and DECLARED[name].secret:
+        return found.masked(None)
+    return found.masked(SECRET) if hidden else found
 
 
-def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+def validate(
+    raw: Mapping[str, Any], secret: Iterable[str] = ()
+) -> tuple[dict[str, Any], list[FieldError]]:
     """Validate inputs; return the normalized valid ones and every problem at once.
 
-    The normalized dict holds only fields present in `raw`, without the confirmation: it is
-    derived from the password whenever a request is built.
+    The normalized dict holds only fields present in `raw`, without confirmations: each is
+    derived from its field whenever a request is built. A failure shows nothing of a value the
+    schema marks secret, and `[secret]` for one in `secret` (the user marked it so).
     """
+    hidden = frozenset(secret)
     # The engine never sends a None input; a direct caller's None means "not given" too.
     raw = {name: value for name, value in raw.items() if value is not None}
     try:
         model = DomainSettings.model_validate(raw)
     except ValidationError as exc:
-        errors = [_field_error(e) for e in exc.errors(include_url=False, include_input=False)]
+        errors = [
+            _field_error(e, str(e["loc"][0]) in hidden)
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
         bad = {error.field for error in errors}
         normalized = {
             name: RULES[name].normalize(value)
@@ -573,16 +469,21 @@ def validate(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
         errors = []
         bad = set()
         normalized = model.model_dump(include=set(raw))
-    password, confirmation = (raw.get(name) for name in SECRET_FIELDS)
-    if confirmation is not None and not bad & set(SECRET_FIELDS) and confirmation != password:
-        errors.append(MISMATCH)
-    normalized.pop(SECRET_FIELDS[1], None)
+    for confirmation, confirmed in CONFIRMATIONS.items():
+        given = raw.get(confirmation)
+        if (
+            given is not None
+            and not bad & {confirmation, confirmed}
+            and given != raw.get(confirmed)
+        ):
+            errors.append(mismatch(confirmation))
+        normalized.pop(confirmation, None)
     return normalized, errors
 
 
 def normalize_value(name: str, value: Any) -> Any:
     """A single known value in canonical form, or the value unchanged when it breaks the rule."""
-    if name not in DomainSettings.model_fields or value is None:
+    if name not in RULES or value is None:
         return value
     try:
         return RULES[name].normalize(value)
@@ -598,25 +499,3 @@ def same_value(name: str, old: Any, new: Any) -> bool:
     if old is None or new is None:
         return False
     return bool(normalize_value(name, old) == normalize_value(name, new))
-
-
-def field_table(names: Iterable[str] = FIELDS) -> str:
-    """The Markdown reference table of every input, generated from the schema."""
-    rows = ["| name | type | rule | description |", "| --- | --- | --- | --- |"]
-    for name in names:
-        info = DomainSettings.model_fields[name]
-        rule = RULES[name]
-        cells = (f"`{name}`", rule.type_name, rule.text, info.description or "")
-        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return "\n".join(rows) + "\n"
-
-
-def pulumi_name(name: str) -> str:
-    """The Pulumi schema name of an API name: lowerCamelCase (`max_email_accounts_25gb` ->
-    `maxEmailAccounts25gb`)."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-PULUMI_NAMES: dict[str, str] = {name: pulumi_name(name) for name in FIELDS}
-"""Every input's Pulumi schema name, one to one with the API's names."""

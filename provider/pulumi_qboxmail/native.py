@@ -25,8 +25,9 @@ from pulumi.runtime.proto import provider_pb2 as pb
 from . import core, wire
 from .config import OPTIONS, ApiAccess
 from .errors import NotFoundError, QboxError
-from .model import PULUMI_NAMES
-from .schema import PACKAGE, TOKEN, schema_json, version
+from .model import ID_FIELD, PULUMI_NAMES
+from .naming import PACKAGE, TOKEN
+from .schema import schema_json, version
 
 HTTP_THREADS = 64
 """Blocking HTTP runs here, off the event loop; the default executor has only cores + 4."""
@@ -75,7 +76,7 @@ class QboxmailProvider:
     def check(self, urn: str, news: wire.Decoded) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         _expect_our_type(urn)
         self._access.raise_problem()
-        checked = core.check(news.values)
+        checked = core.check(news.values, news.secret)
         failures = [wire.stranger(name) for name in news.strangers]
         failures += [wire.failure(error) for error in checked.failures]
         return checked.inputs, failures
@@ -83,24 +84,30 @@ class QboxmailProvider:
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> core.Changes:
         return core.diff(olds, news)
 
-    async def create(self, news: Mapping[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
+    async def create(
+        self, news: Mapping[str, Any], preview: bool, secret: frozenset[str] = frozenset()
+    ) -> tuple[str, dict[str, Any]]:
         if preview:
-            code = news.get("domain_code")
+            code = news.get(ID_FIELD)
             return (code if isinstance(code, str) else ""), dict(news)
-        new = await self._write(None, news)
-        return new["domain_code"], new
+        new = await self._write(None, news, secret)
+        return new[ID_FIELD], new
 
     async def update(
-        self, olds: Mapping[str, Any], news: Mapping[str, Any], preview: bool
+        self,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        preview: bool,
+        secret: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
-        return dict(news) if preview else await self._write(olds, news)
+        return dict(news) if preview else await self._write(olds, news, secret)
 
     async def _write(
-        self, olds: Mapping[str, Any] | None, news: Mapping[str, Any]
+        self, olds: Mapping[str, Any] | None, news: Mapping[str, Any], secret: frozenset[str]
     ) -> dict[str, Any]:
-        new, body = core.write(olds, news)
+        new, body = core.write(olds, news, secret)
         if body is not None:
-            code = new["domain_code"]
+            code = new[ID_FIELD]
             await self._http(lambda: self._access.client().update_domain(code, body))
         return new
 
@@ -134,7 +141,7 @@ def _message_only(rpc: _Rpc) -> _Rpc:
         try:
             return await rpc(self, request, context)
         except QboxError as exc:
-            text = wire.schema_words(str(exc))
+            text = exc.render(wire.NAMES)
         except Exception as exc:
             # Not ours to phrase: the traceback goes to the plugin's stderr (the engine shows
             # it with -v), the message to the user.
@@ -215,14 +222,14 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
     @_message_only
     async def Create(self, request: pb.CreateRequest, context: Any) -> pb.CreateResponse:
         news = wire.decode(request.properties)
-        code, outs = await self._provider.create(news.values, request.preview)
+        code, outs = await self._provider.create(news.values, request.preview, news.secret)
         return pb.CreateResponse(id=code, properties=wire.encode(outs, news.secret))
 
     @_message_only
     async def Update(self, request: pb.UpdateRequest, context: Any) -> pb.UpdateResponse:
         news = wire.decode(request.news)
         olds = wire.decode(request.olds).values
-        outs = await self._provider.update(olds, news.values, request.preview)
+        outs = await self._provider.update(olds, news.values, request.preview, news.secret)
         return pb.UpdateResponse(properties=wire.encode(outs, news.secret))
 
     @_message_only

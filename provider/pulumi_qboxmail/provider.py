@@ -20,6 +20,7 @@ from . import core
 from .client import QboxClient
 from .config import ApiAccess, build_client
 from .errors import NotFoundError
+from .model import ID_FIELD
 
 PROVIDER_KEY = "__provider"
 
@@ -78,7 +79,7 @@ class QboxDomainSettingsProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         new = self._write(None, props)
-        return CreateResult(new["domain_code"], new)
+        return CreateResult(new[ID_FIELD], new)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self._write(olds, news))
@@ -86,7 +87,7 @@ class QboxDomainSettingsProvider(ResourceProvider):
     def _write(self, olds: dict[str, Any] | None, news: dict[str, Any]) -> dict[str, Any]:
         new, body = core.write(olds, _without_provider(news))
         if body is not None:
-            self._api().update_domain(new["domain_code"], body)
+            self._api().update_domain(new[ID_FIELD], body)
         return new
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -1,134 +1,22 @@
 """The QboxDomainSettings resource and its typed inputs."""
 
 import functools
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import Any, overload
 
 import pulumi
 import pulumi.dynamic
 from pulumi.output import Unknown
-from typing_extensions import Required, TypedDict, Unpack
+from typing_extensions import Unpack
 
 from . import core
-from .core import CONFIRMATION, PASSWORD
-from .errors import InvalidInputsError
-from .model import FIELDS, SECRET_FIELDS, FieldError
+from ._generated import QboxDomainSettingsArgs, QboxDomainSettingsOutputs
+from .errors import FieldError, InvalidInputsError
+from .model import CONFIRMATIONS, FIELDS, SECRET_FIELDS
+from .naming import PACKAGE, RESOURCE
 from .provider import QboxDomainSettingsProvider
 
-
-class QboxDomainSettingsArgs(TypedDict, total=False):
-    """Inputs of QboxDomainSettings: `domain_code` plus any settings to manage."""
-
-    domain_code: Required[pulumi.Input[str]]
-    """Code of the domain to manage; changing it replaces the resource."""
-    postmaster_password: pulumi.Input[str] | None
-    """Postmaster password; secret, sent only when it changes."""
-    postmaster_password_confirmation: pulumi.Input[str] | None
-    """Confirmation of postmaster_password; filled in automatically."""
-    catch_all_enabled: pulumi.Input[bool] | None
-    """Enable catch-all for the domain."""
-    catch_all_destination: pulumi.Input[str] | None
-    """Catch-all destination email address."""
-    default_quota: pulumi.Input[int] | None
-    """Default quota in bytes for new email accounts."""
-    antispam_level: pulumi.Input[int] | None
-    """Antispam level."""
-    allow_nets: pulumi.Input[Sequence[pulumi.Input[str]]] | None
-    """Allowed IP addresses or networks; compared as a set."""
-    imap_disabled: pulumi.Input[bool] | None
-    """Disable IMAP on all email accounts of the domain."""
-    pop_disabled: pulumi.Input[bool] | None
-    """Disable POP on all email accounts of the domain."""
-    smtp_disabled: pulumi.Input[bool] | None
-    """Disable SMTP on all email accounts of the domain."""
-    webmail_disabled: pulumi.Input[bool] | None
-    """Disable webmail access on all email accounts of the domain."""
-    chat: pulumi.Input[bool] | None
-    """Enable chat on the Qboxmail webmail."""
-    activesync: pulumi.Input[bool] | None
-    """Enable ActiveSync on domain accounts."""
-    meeting: pulumi.Input[bool] | None
-    """Enable meeting video chat on the Qboxmail webmail."""
-    calendar: pulumi.Input[bool] | None
-    """Enable calendar on the Qboxmail webmail."""
-    dav: pulumi.Input[bool] | None
-    """Enable the DAV service on domain accounts."""
-    max_email_accounts: pulumi.Input[int] | None
-    """Max number of email accounts; -1 means no limit."""
-    max_email_accounts_25gb: pulumi.Input[int] | None
-    """Max number of 25 GB email accounts; -1 means no limit."""
-    max_email_accounts_50gb: pulumi.Input[int] | None
-    """Max number of 50 GB email accounts; -1 means no limit."""
-    max_email_accounts_100gb: pulumi.Input[int] | None
-    """Max number of 100 GB email accounts; -1 means no limit."""
-    max_email_accounts_archive: pulumi.Input[int] | None
-    """Max number of archived email accounts; -1 means no limit."""
-    max_email_quota: pulumi.Input[int] | None
-    """Max quota in bytes for email accounts of the domain."""
-    api_enabled: pulumi.Input[bool] | None
-    """Enable API access on domain accounts."""
-    password_change_disabled: pulumi.Input[bool] | None
-    """Password policy: users may not change their password."""
-    password_recovery_disabled: pulumi.Input[bool] | None
-    """Password policy: users may not recover their password."""
-    password_expiration: pulumi.Input[int] | None
-    """Password policy: months until a password expires."""
-    force_password_first_login: pulumi.Input[bool] | None
-    """Password policy: users set a new password on first login."""
-    block_old_password: pulumi.Input[bool] | None
-    """Password policy: users may not reuse old passwords."""
-    force_otp: pulumi.Input[bool] | None
-    """Password policy: require two-factor authentication."""
-    hide_from_addressbook_company: pulumi.Input[bool] | None
-    """Hide new accounts from the company address book."""
-    plan: pulumi.Input[str] | None
-    """Domain plan."""
-    destroy_sessions_on_password_expiration: pulumi.Input[bool] | None
-    """Password policy: end user sessions when the password expires."""
-    antimalware_premium: pulumi.Input[bool] | None
-    """Enable premium antimalware when the plan allows it."""
-    limit_tracemail_21_days: pulumi.Input[bool] | None
-    """Limit Tracemail retention to 21 days."""
-    company: pulumi.Input[str] | None
-    """Company name associated with the domain."""
-    telephone: pulumi.Input[str] | None
-    """Company telephone."""
-    address: pulumi.Input[str] | None
-    """Company address."""
-    city: pulumi.Input[str] | None
-    """Company city."""
-    zip: pulumi.Input[str] | None
-    """Company ZIP code."""
-    state: pulumi.Input[str] | None
-    """Company state."""
-    country: pulumi.Input[str] | None
-    """Company country."""
-    language: pulumi.Input[str] | None
-    """Default language for users of the domain."""
-    timezone: pulumi.Input[str] | None
-    """Default time zone for users of the domain."""
-    webmail_language: pulumi.Input[str] | None
-    """Default webmail language."""
-    webmail_time_format: pulumi.Input[str] | None
-    """Default webmail time format."""
-    webmail_date_format: pulumi.Input[str] | None
-    """Default webmail date format."""
-    webmail_timezone: pulumi.Input[str] | None
-    """Default webmail time zone."""
-    webmail_signature_template: pulumi.Input[str] | None
-    """Default webmail signature template."""
-    apply_signature_new_emails: pulumi.Input[bool] | None
-    """Apply the signature template to new email accounts."""
-    allow_nets_apply_to_all: pulumi.Input[bool] | None
-    """Action: also apply allow_nets to existing accounts when it changes."""
-    default_quota_apply_to_all: pulumi.Input[bool] | None
-    """Action: also apply default_quota to existing accounts when it changes."""
-    password_policies_apply_to_all: pulumi.Input[bool] | None
-    """Action: also apply password policies to existing accounts on change."""
-    outbound_limit: pulumi.Input[int] | None
-    """Outbound limit id; 0 restores the default limit."""
-    force_new_password: pulumi.Input[bool] | None
-    """Action: force every user to change password, once, when it turns true."""
+__all__ = ["QboxDomainSettings", "QboxDomainSettingsArgs"]
 
 
 LATER = (pulumi.Output, Awaitable)
@@ -144,6 +32,7 @@ def _checked(resource_name: str, props: dict[str, Any]) -> dict[str, Any]:
     bad settings too; the plugin's own check, in its own process, stays the engine's only one.
     A list keeps its shape: each Output item is checked in its place once it resolves, and the
     list is not made unknown as a whole, so preview still shows (and checks) its known items.
+    A failure never shows a value that resolved as a secret.
     """
     given = {name: value for name, value in props.items() if value is not None}
     # What is known now, with an Unknown standing in for each later value: core.check then
@@ -160,33 +49,48 @@ def _checked(resource_name: str, props: dict[str, Any]) -> dict[str, Any]:
         else:
             now[name] = value
     _raise_failures(resource_name, core.check(now).failures)
-    if (PASSWORD, None) in later and CONFIRMATION in given and (CONFIRMATION, None) not in later:
-        later.append((CONFIRMATION, None))  # compared with the password once that resolves
+    for confirmation, confirmed in CONFIRMATIONS.items():
+        waits = (confirmed, None) in later and (confirmation, None) not in later
+        if waits and confirmation in given:
+            later.append((confirmation, None))  # compared with its field once that resolves
     checked = dict(props)
     for name, index in later:
         if index is None:
-            pair = name == CONFIRMATION and PASSWORD in given
-            sources = {name: given[name], **({PASSWORD: given[PASSWORD]} if pair else {})}
-            resolved = pulumi.Output.all(**sources)
+            confirmed = CONFIRMATIONS.get(name, "")
+            pair = {confirmed: given[confirmed]} if confirmed in given else {}
+            resolved = _with_secrecy(pulumi.Output.all(**{name: given[name], **pair}))
             checked[name] = resolved.apply(functools.partial(_check_value, resource_name, name))
         else:
             items = checked[name] = list(checked[name])
             check = functools.partial(_check_item, resource_name, name, now[name], index)
-            items[index] = pulumi.Output.from_input(items[index]).apply(check)
+            items[index] = _with_secrecy(items[index]).apply(check)
     return checked
 
 
-def _check_value(resource_name: str, name: str, resolved: dict[str, Any]) -> Any:
-    """The resolved value of `name` (beside the password, for its confirmation), once checked."""
-    _raise_failures(resource_name, core.check(resolved).failures, name)
-    return resolved[name]
+def _with_secrecy(value: Any) -> pulumi.Output[list[Any]]:
+    """A later value, resolved beside whether it is a secret: `[value, secret]`."""
+    later = pulumi.Output.from_input(value)
+    secrecy: pulumi.Output[bool] = pulumi.Output.from_input(later.is_secret())
+    return pulumi.Output.all(later, secrecy)
 
 
-def _check_item(resource_name: str, name: str, known: list[Any], index: int, item: Any) -> Any:
+def _check_value(resource_name: str, name: str, resolved: list[Any]) -> Any:
+    """The resolved value of `name` (beside the field it confirms, if any), once checked."""
+    values, secret = resolved
+    failures = core.check(values, {name} if secret else ()).failures
+    _raise_failures(resource_name, failures, name)
+    return values[name]
+
+
+def _check_item(
+    resource_name: str, name: str, known: list[Any], index: int, resolved: list[Any]
+) -> Any:
     """A resolved list item, once checked in its place among the list's other known items."""
+    item, secret = resolved
     items = list(known)
     items[index] = item
-    _raise_failures(resource_name, core.check({name: items}).failures, name)
+    failures = core.check({name: items}, {name} if secret else ()).failures
+    _raise_failures(resource_name, failures, name)
     return item
 
 
@@ -197,7 +101,9 @@ def _raise_failures(resource_name: str, failures: list[FieldError], only: str = 
         raise InvalidInputsError(resource_name, failures)
 
 
-class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="DomainSettings"):
+class QboxDomainSettings(
+    QboxDomainSettingsOutputs, pulumi.dynamic.Resource, module=PACKAGE, name=RESOURCE
+):
     """The settings of one existing Qboxmail domain, managed as code.
 
     Creating the resource adopts the domain: one PUT sets the settings given here. Only the
@@ -209,116 +115,8 @@ class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="Domai
     rule is in the "Fields" table of the project's README.md.
     """
 
-    domain_code: pulumi.Output[str]
-    """Code of the domain to manage; changing it replaces the resource."""
-    postmaster_password: pulumi.Output[str | None]
-    """Postmaster password; secret, sent only when it changes."""
-    postmaster_password_confirmation: pulumi.Output[str | None]
-    """Confirmation of postmaster_password; filled in automatically."""
-    catch_all_enabled: pulumi.Output[bool | None]
-    """Enable catch-all for the domain."""
-    catch_all_destination: pulumi.Output[str | None]
-    """Catch-all destination email address."""
-    default_quota: pulumi.Output[int | None]
-    """Default quota in bytes for new email accounts."""
-    antispam_level: pulumi.Output[int | None]
-    """Antispam level."""
-    allow_nets: pulumi.Output[list[str] | None]
-    """Allowed IP addresses or networks; compared as a set."""
-    imap_disabled: pulumi.Output[bool | None]
-    """Disable IMAP on all email accounts of the domain."""
-    pop_disabled: pulumi.Output[bool | None]
-    """Disable POP on all email accounts of the domain."""
-    smtp_disabled: pulumi.Output[bool | None]
-    """Disable SMTP on all email accounts of the domain."""
-    webmail_disabled: pulumi.Output[bool | None]
-    """Disable webmail access on all email accounts of the domain."""
-    chat: pulumi.Output[bool | None]
-    """Enable chat on the Qboxmail webmail."""
-    activesync: pulumi.Output[bool | None]
-    """Enable ActiveSync on domain accounts."""
-    meeting: pulumi.Output[bool | None]
-    """Enable meeting video chat on the Qboxmail webmail."""
-    calendar: pulumi.Output[bool | None]
-    """Enable calendar on the Qboxmail webmail."""
-    dav: pulumi.Output[bool | None]
-    """Enable the DAV service on domain accounts."""
-    max_email_accounts: pulumi.Output[int | None]
-    """Max number of email accounts; -1 means no limit."""
-    max_email_accounts_25gb: pulumi.Output[int | None]
-    """Max number of 25 GB email accounts; -1 means no limit."""
-    max_email_accounts_50gb: pulumi.Output[int | None]
-    """Max number of 50 GB email accounts; -1 means no limit."""
-    max_email_accounts_100gb: pulumi.Output[int | None]
-    """Max number of 100 GB email accounts; -1 means no limit."""
-    max_email_accounts_archive: pulumi.Output[int | None]
-    """Max number of archived email accounts; -1 means no limit."""
-    max_email_quota: pulumi.Output[int | None]
-    """Max quota in bytes for email accounts of the domain."""
-    api_enabled: pulumi.Output[bool | None]
-    """Enable API access on domain accounts."""
-    password_change_disabled: pulumi.Output[bool | None]
-    """Password policy: users may not change their password."""
-    password_recovery_disabled: pulumi.Output[bool | None]
-    """Password policy: users may not recover their password."""
-    password_expiration: pulumi.Output[int | None]
-    """Password policy: months until a password expires."""
-    force_password_first_login: pulumi.Output[bool | None]
-    """Password policy: users set a new password on first login."""
-    block_old_password: pulumi.Output[bool | None]
-    """Password policy: users may not reuse old passwords."""
-    force_otp: pulumi.Output[bool | None]
-    """Password policy: require two-factor authentication."""
-    hide_from_addressbook_company: pulumi.Output[bool | None]
-    """Hide new accounts from the company address book."""
-    plan: pulumi.Output[str | None]
-    """Domain plan."""
-    destroy_sessions_on_password_expiration: pulumi.Output[bool | None]
-    """Password policy: end user sessions when the password expires."""
-    antimalware_premium: pulumi.Output[bool | None]
-    """Enable premium antimalware when the plan allows it."""
-    limit_tracemail_21_days: pulumi.Output[bool | None]
-    """Limit Tracemail retention to 21 days."""
-    company: pulumi.Output[str | None]
-    """Company name associated with the domain."""
-    telephone: pulumi.Output[str | None]
-    """Company telephone."""
-    address: pulumi.Output[str | None]
-    """Company address."""
-    city: pulumi.Output[str | None]
-    """Company city."""
-    zip: pulumi.Output[str | None]
-    """Company ZIP code."""
-    state: pulumi.Output[str | None]
-    """Company state."""
-    country: pulumi.Output[str | None]
-    """Company country."""
-    language: pulumi.Output[str | None]
-    """Default language for users of the domain."""
-    timezone: pulumi.Output[str | None]
-    """Default time zone for users of the domain."""
-    webmail_language: pulumi.Output[str | None]
-    """Default webmail language."""
-    webmail_time_format: pulumi.Output[str | None]
-    """Default webmail time format."""
-    webmail_date_format: pulumi.Output[str | None]
-    """Default webmail date format."""
-    webmail_timezone: pulumi.Output[str | None]
-    """Default webmail time zone."""
-    webmail_signature_template: pulumi.Output[str | None]
-    """Default webmail signature template."""
-    apply_signature_new_emails: pulumi.Output[bool | None]
-    """Apply the signature template to new email accounts."""
-    allow_nets_apply_to_all: pulumi.Output[bool | None]
-    """Action: also apply allow_nets to existing accounts when it changes."""
-    default_quota_apply_to_all: pulumi.Output[bool | None]
-    """Action: also apply default_quota to existing accounts when it changes."""
-    password_policies_apply_to_all: pulumi.Output[bool | None]
-    """Action: also apply password policies to existing accounts on change."""
-    outbound_limit: pulumi.Output[int | None]
-    """Outbound limit id; 0 restores the default limit."""
-    force_new_password: pulumi.Output[bool | None]
-    """Action: force every user to change password, once, when it turns true."""
+    # Seen at run time on the class itself too, as on any class that declares them.
+    __annotations__ = dict(QboxDomainSettingsOutputs.__annotations__)
 
     @overload
     def __init__(
@@ -358,7 +156,8 @@ class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="Domai
         for name in SECRET_FIELDS:
             if props[name] is not None:
                 props[name] = pulumi.Output.secret(props[name])
-        secret = pulumi.ResourceOptions(additional_secret_outputs=[SECRET_FIELDS[0]])
+        stored = [name for name in SECRET_FIELDS if name not in CONFIRMATIONS]
+        secret = pulumi.ResourceOptions(additional_secret_outputs=stored)
         super().__init__(
             QboxDomainSettingsProvider(),
             resource_name,

@@ -10,14 +10,20 @@ from importlib import metadata
 from typing import Any
 
 from .config import OPTIONS
-from .model import PULUMI_NAMES, RULES, SECRET_FIELDS, DomainSettings
+from .model import DECLARED, PULUMI_NAMES, REQUIRED, Kind
+from .naming import PACKAGE, PYTHON, TOKEN
 
-PACKAGE = "qboxmail"
-TOKEN = f"{PACKAGE}:index:DomainSettings"
+__all__ = ["PACKAGE", "PYTHON_PACKAGE", "TOKEN", "package_schema", "schema_json", "version"]
+
 PYTHON_PACKAGE = "pulumi_qboxmail_native"
 """The generated SDK's module; `pulumi_qboxmail` is this distribution's own."""
 
-_TYPES = {"integer": "integer", "boolean": "boolean", "string": "string", "number": "number"}
+_TYPES: dict[Kind, dict[str, Any]] = {
+    Kind.BOOLEAN: {"type": "boolean"},
+    Kind.INTEGER: {"type": "integer"},
+    Kind.STRING: {"type": "string"},
+    Kind.STRINGS: {"type": "array", "items": {"type": "string"}},
+}
 
 
 def version() -> str:
@@ -29,15 +35,10 @@ def version() -> str:
 
 
 def _property(name: str) -> dict[str, Any]:
-    rule = RULES[name]
-    info = DomainSettings.model_fields[name]
-    spec: dict[str, Any] = (
-        {"type": "array", "items": {"type": "string"}}
-        if rule.type_name == "list of strings"
-        else {"type": _TYPES[rule.type_name]}
-    )
-    spec["description"] = f"{info.description} Rule: {rule.text}."
-    if name in SECRET_FIELDS:
+    setting = DECLARED[name]
+    spec = dict(_TYPES[setting.rule.kind])
+    spec["description"] = f"{setting.description} Rule: {PYTHON.say(setting.rule.text)}."
+    if setting.secret:
         spec["secret"] = True
     return spec
 
@@ -58,8 +59,8 @@ def _options() -> dict[str, Any]:
 
 def package_schema() -> dict[str, Any]:
     """The whole package schema, as the engine's GetSchema returns it."""
-    properties = {PULUMI_NAMES[name]: _property(name) for name in DomainSettings.model_fields}
-    required = [PULUMI_NAMES["domain_code"]]
+    properties = {PULUMI_NAMES[name]: _property(name) for name in DECLARED}
+    required = [PULUMI_NAMES[name] for name in REQUIRED]
     return {
         "name": PACKAGE,
         "displayName": "Qboxmail",

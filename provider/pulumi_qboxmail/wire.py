@@ -8,7 +8,6 @@ string. The core speaks plain Python values under the API's names, with unknowns
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,15 +19,15 @@ from pulumi.runtime.rpc import _special_output_value_sig as OUTPUT_SIG
 from pulumi.runtime.rpc import _special_secret_sig as SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as SIG
 
-from .model import FIELDS, PULUMI_NAMES, SECRET_FIELDS, FieldError, unknown_field
+from .errors import FieldError
+from .model import PULUMI_NAMES, SECRET_FIELDS, unknown_field
+from .naming import RESOURCE, Names
 
 API_NAMES: dict[str, str] = {schema: api for api, schema in PULUMI_NAMES.items()}
 """Schema name -> API name."""
 
-RESOURCE = "DomainSettings"
-_SNAKE = re.compile(
-    r"\b(" + "|".join(sorted((n for n in FIELDS if "_" in n), key=len, reverse=True)) + r")\b"
-)
+NAMES = Names(RESOURCE, PULUMI_NAMES)
+"""The native face's names: every message it sends is rendered in them."""
 
 
 @dataclass(frozen=True)
@@ -145,18 +144,12 @@ def encode(values: Mapping[str, Any], secret: Iterable[str] = ()) -> struct_pb2.
     return props
 
 
-def schema_words(text: str) -> str:
-    """A core message in the native face's words: schema field names, the schema's type name."""
-    text = text.replace("QboxDomainSettings ", f"{RESOURCE} ")
-    return _SNAKE.sub(lambda match: PULUMI_NAMES[match[1]], text)
-
-
 def failure(error: FieldError) -> tuple[str, str]:
     """A core failure as (schema property, reason in schema names)."""
-    return PULUMI_NAMES.get(error.field, error.field), schema_words(error.message)
+    return NAMES.field(error.field), error.render(NAMES)
 
 
 def stranger(name: str) -> tuple[str, str]:
-    """The failure for a property the schema does not have, with the nearest schema name."""
-    error = unknown_field(name, names=tuple(API_NAMES), resource=RESOURCE)
-    return error.field, error.message
+    """The failure for a property the schema does not have, named as the user wrote it, with
+    the nearest schema name."""
+    return name, unknown_field(name, names=tuple(API_NAMES)).render(NAMES)
