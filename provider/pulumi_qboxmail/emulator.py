@@ -1,5 +1,10 @@
 """Local emulator of the Qboxmail Management API: GET/PUT /api/domains/{code} and the
-paginated domain list GET /api/domains, for tests."""
+paginated domain list GET /api/domains, for tests.
+
+Its field table (`RULES`, with `DEFAULTS`) is a second, deliberately independent reading of the API
+documentation: it never imports `model`, so the tests compare the package against the docs, not
+against itself. A new API field is declared in `model` and added here.
+"""
 
 from __future__ import annotations
 
