@@ -103,3 +103,42 @@ def test_a_reason_names_other_fields_in_the_faces_own_names(native: NativePlugin
     _, failures = native.check({}, news)
 
     assert failures == [("postmasterPasswordConfirmation", "must match postmasterPassword")]
+
+
+NETS_WITH_A_SECRET = "allow_nets: item 1 ([secret]) has host bits set"
+
+
+def test_one_secret_item_hides_the_list_in_a_program() -> None:
+    nets = ["10.0.0.0/8", pulumi.Output.secret("203.0.113.77/24")]
+    mocked()
+
+    with pytest.raises(InvalidInputsError) as info:
+        users_test(lambda: QboxDomainSettings("domain", domain_code=CODE, allow_nets=nets))
+
+    assert str(info.value) == one_error(NETS_WITH_A_SECRET)
+
+
+def test_one_secret_item_hides_the_list_in_the_native_check(native: NativePlugin) -> None:
+    news = {"domainCode": CODE, "allowNets": ["10.0.0.0/8", Secret("203.0.113.77/24")]}
+
+    _, failures = native.check({}, news)
+
+    assert failures == [("allowNets", NETS_WITH_A_SECRET.removeprefix("allow_nets: "))]
+
+
+def test_an_api_error_names_our_fields_in_the_faces_names_and_quotes_qboxmail_as_it_wrote() -> None:
+    from pulumi_qboxmail import ApiValidationError, NotFoundError
+    from pulumi_qboxmail.wire import NAMES
+
+    error = ApiValidationError(CODE, [("allow_nets", "allow_nets must be an array")])
+    missing = NotFoundError(CODE, 404)
+
+    assert str(error) == (
+        f"QboxDomainSettings {CODE}: Qboxmail rejected allow_nets: allow_nets must be an array (HTTP 422)"
+    )
+    assert error.render(NAMES) == (
+        f"DomainSettings {CODE}: Qboxmail rejected allowNets: allow_nets must be an array (HTTP 422)"
+    )
+    assert missing.render(NAMES).endswith(
+        "Check domainCode and which Qboxmail account the token belongs to."
+    )
