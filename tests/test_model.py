@@ -258,3 +258,12 @@ def test_a_declaration_whose_type_is_not_its_rules_is_refused() -> None:
 
         class Wrong(BaseModel):
             flag: Annotated[int | None, Setting(BOOL, "A flag.")] = None
+
+
+def test_every_declared_reference_names_a_declared_field() -> None:
+    from pulumi_qboxmail.model import APPLY_TO_ALL, CONFIRMATIONS, DECLARED
+
+    applied_by = {s.applied_by for s in DECLARED.values() if s.applied_by}
+    assert applied_by == set(APPLY_TO_ALL)
+    assert all(APPLY_TO_ALL.values())
+    assert set(CONFIRMATIONS.values()) <= set(FIELDS)

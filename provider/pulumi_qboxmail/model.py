@@ -128,10 +128,6 @@ DATE_FORMATS = {
 DOMAIN_CODE = r"D[0-9]{9}"
 """What a domain code is: D and 9 digits (the API's Update domain page)."""
 
-
-DOMAIN_CODE = r"D[0-9]{9}"
-"""What a domain code is: D and 9 digits (the API's Update domain page)."""
-
 BOOL = boolean()
 TEXT = text_value()
 COUNT = integer(-1, INT32_MAX, f"must be -1 (no limit) or a whole number from 0 to {INT32_MAX}")
