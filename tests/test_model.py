@@ -22,6 +22,7 @@ from pulumi_qboxmail.model import (
     FieldError,
     validate,
 )
+from pulumi_qboxmail.naming import PYTHON_CLASS
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "D123456789"
@@ -267,3 +268,16 @@ def test_every_declared_reference_names_a_declared_field() -> None:
     assert applied_by == set(APPLY_TO_ALL)
     assert all(APPLY_TO_ALL.values())
     assert set(CONFIRMATIONS.values()) <= set(FIELDS)
+
+
+def test_pydantic_describes_each_field_with_its_declared_description() -> None:
+    from pulumi_qboxmail.model import DECLARED, DomainSettings
+
+    properties = DomainSettings.model_json_schema()["properties"]
+    assert {name: spec["description"] for name, spec in properties.items()} == {
+        name: setting.description for name, setting in DECLARED.items()
+    }
+
+
+def test_messages_name_the_dynamic_resource_by_its_class_name() -> None:
+    assert QboxDomainSettings.__name__ == PYTHON_CLASS

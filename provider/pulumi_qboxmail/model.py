@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 
 from .errors import SECRET, FieldError, Problem
@@ -75,6 +82,13 @@ class Setting:
         if source not in (_PYTHON_TYPES[self.rule.kind], _PYTHON_TYPES[self.rule.kind] | None):
             raise TypeError(f"a {self.rule.kind.value} rule cannot check a `{source}` field")
         return self.rule.__get_pydantic_core_schema__(source, handler)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        found = handler(schema)
+        found["description"] = self.description
+        return found
 
 
 def _quota_label(size: int) -> str:
