@@ -429,12 +429,14 @@ def mismatch(confirmation: str) -> FieldError:
     return FieldError(confirmation, f"must match {{{CONFIRMATIONS[confirmation]}}}")
 
 
-def unknown_field(name: str, names: Sequence[str] = FIELDS) -> FieldError:
-    """The failure for an input the resource does not have, suggesting the nearest of `names`
-    (the face's own names: the name is shown as the user wrote it)."""
+def unknown_field(
+    name: str, names: Sequence[str] = FIELDS, resource: str = "{resource}"
+) -> FieldError:
+    """The failure for an input `resource` (by default, the face's resource) does not have,
+    suggesting the nearest of `names`: the face's own names, as the user wrote theirs."""
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else ""
-    return FieldError(name, [Problem("is not a {resource} input", detail=hint)])
+    return FieldError(name, [Problem(f"is not a {resource} input", detail=hint)])
 
 
 def _field_error(error: ErrorDetails, hidden: bool) -> FieldError:
