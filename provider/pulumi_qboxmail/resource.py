@@ -1,4 +1,4 @@
-"""The QboxDomainSettings resource and its typed inputs."""
+"""The QboxDomainSettings resource; its typed inputs and outputs are generated (`_generated.py`)."""
 
 import functools
 from collections.abc import Awaitable
