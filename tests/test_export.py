@@ -37,6 +37,20 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
+@pytest.fixture(autouse=True)
+def outside_any_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run where no Pulumi.yaml is above (the repository root has one): environment only."""
+    monkeypatch.chdir(tmp_path)
+
+
+def wrote(count: int, emulator: Emulator, fmt: str = "fleet", to: str = "stdout") -> str:
+    """The one line a successful export prints on stderr."""
+    return (
+        f"qboxmail export: wrote {count} domain{'' if count == 1 else 's'} ({fmt}) to {to}, "
+        f"read from {emulator.url} as set by QBOXMAIL_ENDPOINT\n"
+    )
+
+
 def env(emulator: Emulator, **extra: str) -> dict[str, str]:
     return clean_env(**{"QBOXMAIL_API_TOKEN": TOKEN, "QBOXMAIL_ENDPOINT": emulator.url, **extra})
 
@@ -79,7 +93,7 @@ def test_fleet_policy_is_the_majority_value_and_domains_list_only_their_differen
         }
     )
     code, out, err = export(emu)
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, wrote(4, emu))
     fleet = fleet_of(out)
     assert fleet["policy"] == {**{name: DEFAULTS[name] for name in RETURNED}, "antispam_level": 3}
     assert list(fleet["policy"]) == RETURNED  # schema order
@@ -197,7 +211,7 @@ def test_n_domains_take_ceil_n_over_per_list_requests_and_no_write(
     emu: Emulator, count: int, per: int, pages: int
 ) -> None:
     emu.seed({f"D2{n:08d}": {"name": f"d{n}.example"} for n in range(count)})
-    args = ["--per", str(per)] if per != 100 else []
+    args = (["--per", str(per)] if per != 100 else []) + (["--allow-empty"] if not count else [])
     code, out, _ = export(emu, *args)
     assert code == 0
     assert len(fleet_of(out)["domains"] or []) == count
@@ -263,7 +277,7 @@ def test_a_failed_page_is_retried_with_the_clients_policy(emu: Emulator) -> None
     emu.seed({f"D10000000{n}": {} for n in range(1, 4)})
     emu.fail_next(1, 503)
     code, out, err = export(emu, "--per", "2", environ=env(emu, QBOXMAIL_MAX_RETRY_SECONDS="5"))
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, wrote(3, emu))
     assert len(fleet_of(out)["domains"]) == 3
     assert [r.path for r in emu.requests] == [
         "/api/domains?page=1&per=2",
@@ -274,7 +288,7 @@ def test_a_failed_page_is_retried_with_the_clients_policy(emu: Emulator) -> None
 
 REFUSED_TOKEN = (
     "qboxmail export: QboxDomainSettings domain list page 1: Qboxmail refused the API token "
-    "(HTTP 401 Unauthorized). Check qboxmail:apiToken (or QBOXMAIL_API_TOKEN).\n"
+    "(HTTP 401 Unauthorized). Check QBOXMAIL_API_TOKEN.\n"
 )
 
 
@@ -285,8 +299,8 @@ REFUSED_TOKEN = (
             "no token",
             [],
             0,
-            "qboxmail export: qboxmail configuration QBOXMAIL_API_TOKEN: is not set; the export "
-            "reads the token from it only\n",
+            "qboxmail export: qboxmail configuration QBOXMAIL_API_TOKEN: is not set; outside a "
+            "Pulumi project the export reads the token from it only\n",
         ),
         ("wrong token", [], 1, REFUSED_TOKEN),
         (
@@ -309,7 +323,7 @@ REFUSED_TOKEN = (
             [],
             1,
             "qboxmail export: Qboxmail answered page 1 of the domain list (GET /api/domains) with "
-            'an unexpected shape: it has no "pagination" object. Check that qboxmail:endpoint '
+            'an unexpected shape: it has no "pagination" object. Check that QBOXMAIL_ENDPOINT '
             "points at the Qboxmail API.\n",
         ),
     ],
@@ -366,7 +380,7 @@ def test_an_existing_output_is_kept_unless_force_is_given(emu: Emulator, tmp_pat
     )
     assert target.read_text() == "mine\n" and emu.requests == []
     code, out, err = export(emu, "--output", str(target), "--force")
-    assert (code, out, err) == (0, "", "")
+    assert (code, out, err) == (0, "", wrote(1, emu, to=str(target)))
     assert fleet_of(target.read_text())["domains"][0]["domain"] == "kept.example"
     assert [p.name for p in tmp_path.iterdir()] == ["fleet.yaml"]  # no temporary file left
 
@@ -384,7 +398,7 @@ def test_output_to_a_new_file_equals_what_stdout_gets(emu: Emulator, tmp_path: P
     [
         (["D100000001", "--query", "x"], "give domain codes or --query, not both"),
         (["--per", "0"], "--per must be at least 1"),
-        (["--format", "yaml"], "argument --format: invalid choice: 'yaml'"),
+        (["--format", "toml"], "argument --format: invalid choice: 'toml'"),
     ],
 )
 def test_bad_arguments_are_usage_errors(
@@ -399,7 +413,7 @@ def test_bad_arguments_are_usage_errors(
 
 def test_progress_goes_to_stderr_only_when_it_is_a_terminal(emu: Emulator) -> None:
     emu.seed({f"D10000000{n}": {} for n in range(1, 6)})
-    assert export(emu, "--per", "2")[2] == ""
+    assert export(emu, "--per", "2")[2] == wrote(5, emu)
     leader, follower = pty.openpty()
     try:
         with os.fdopen(follower, "w", closefd=False) as terminal:
@@ -413,7 +427,8 @@ def test_progress_goes_to_stderr_only_when_it_is_a_terminal(emu: Emulator) -> No
         "qboxmail export: page 1/3, 2 domains\x1b[K",
         "qboxmail export: page 2/3, 4 domains\x1b[K",
         "qboxmail export: page 3/3, 5 domains\x1b[K",
-        "\n",  # the terminal turned the final newline into \r\n
+        "\n" + wrote(5, emu)[:-1],  # the terminal turned each newline into \r\n
+        "\n",
     ]
 
 
@@ -432,7 +447,7 @@ def test_the_command_runs_as_a_module_and_as_a_console_script(
     result = subprocess.run(
         [*command, "--format", "import"], env=env(emu), capture_output=True, text=True, timeout=60
     )
-    assert (result.returncode, result.stderr) == (0, "")
+    assert (result.returncode, result.stderr) == (0, wrote(1, emu, "import"))
     assert json.loads(result.stdout)["resources"][0]["name"] == "cli-example"
     assert TOKEN not in result.stdout
 
