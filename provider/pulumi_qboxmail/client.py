@@ -306,7 +306,9 @@ class QboxClient:
             found, counts = self._walk(query, per, on_page)
             if set(counts) in ({None}, {len(found)}):
                 return list(found.values())
-        raise ListChangedError(LIST_WALKS, len(found), counts[-1])
+        raise ListChangedError(
+            LIST_WALKS, len(found), [n for n in dict.fromkeys(counts) if n is not None]
+        )
 
     def _walk(
         self, query: str | None, per: int, on_page: Callable[[int, int, int], None] | None

@@ -276,18 +276,19 @@ class UnexpectedPageError(QboxError):
 class ListChangedError(QboxError):
     """The domain list kept changing while it was walked: what was collected is not the fleet."""
 
-    def __init__(self, walks: int, collected: int, counted: int | None) -> None:
-        super().__init__(walks, collected, counted)
+    def __init__(self, walks: int, collected: int, counted: Sequence[int]) -> None:
+        super().__init__(walks, collected, tuple(counted))
         self.walks = walks
         self.collected = collected
-        self.counted = counted
+        self.counted = tuple(counted)
+        """Each count the last walk's pages gave, in order, without repeats."""
 
     def __str__(self) -> str:
         return (
             f"the domain list (GET /api/domains) changed while it was read: {self.walks} walks "
-            f"through its pages, the last collected {self.collected} domains where Qboxmail "
-            f"counted {self.counted} (its last page's pagination.total_records). Retry when no "
-            "domain is being added or deleted."
+            f"through its pages, the last collected {self.collected} domains where its pages "
+            f"counted {', then '.join(map(str, self.counted))} (pagination.total_records). "
+            "Retry when no domain is being added or deleted."
         )
 
 

@@ -198,7 +198,8 @@ def header(export: Export) -> list[str]:
             + "; ".join(export.left_out)
             + "."
         )
-    return [line for text in paragraphs for line in textwrap.wrap(text, 96)]
+    # Escaped before wrapping, which would turn a tab or carriage return into a plain space.
+    return [line for text in paragraphs for line in textwrap.wrap(printable(text), 96)]
 
 
 def _comment(lines: Iterable[str]) -> str:
