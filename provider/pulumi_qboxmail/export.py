@@ -514,14 +514,14 @@ def read_source(start: Path, stack: str | None, environ: Mapping[str, str]) -> S
     return Source(config, stack, project)
 
 
-def _project_keys(source: Source, path: str | None) -> tuple[str, Any]:
+def _project_keys(source: Source, path: str | None, start: Path) -> tuple[str, Any]:
     """The name (and plugins) a YAML program gets: the current project's, so the program can
     replace its Pulumi.yaml; else the name of the directory it is written to."""
     if source.project is not None:
         with contextlib.suppress(OSError, yaml.YAMLError, AttributeError):
             settings = yaml.safe_load(source.project.read_text(encoding="utf-8"))
             return str(settings["name"]), settings.get("plugins")
-    folder = Path(os.path.dirname(os.path.abspath(path)) if path not in (None, *STDOUT) else ".")
+    folder = start / os.path.dirname(path) if path not in (None, *STDOUT) else start
     return resource_base(folder.resolve().name, "qboxmail-fleet"), None
 
 
@@ -597,17 +597,18 @@ def run(
             err.flush()
 
     source = Source()
+    start = Path.cwd() if cwd is None else cwd
     try:
         codes = check_codes(args.codes)
         check_output(args.output, args.force)
-        source = read_source(Path.cwd() if cwd is None else cwd, args.stack, env)
+        source = read_source(start, args.stack, env)
         client = build_client(source.config, env)
         if client is None:
             raise _no_token(source)
         live = fetch(client, codes, args.query, args.per, progress)
         if progress is not None:
             err.write("\n")
-        project, plugins = _project_keys(source, args.output)
+        project, plugins = _project_keys(source, args.output, start)
         export = build(live, client.endpoint, datetime.now(timezone.utc))
         export = dataclasses.replace(export, project=project, plugins=plugins)
         if not export.domains and not args.allow_empty:
