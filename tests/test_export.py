@@ -27,8 +27,8 @@ import yaml
 
 from conftest import TOKEN, clean_env
 from pulumi_qboxmail.emulator import DEFAULTS, Emulator
-from pulumi_qboxmail.export import FORMATS, resource_base, run, unique_names
-from pulumi_qboxmail.model import SETTINGS
+from pulumi_qboxmail.export import FORMATS, Source, resource_base, run, unique_names
+from pulumi_qboxmail.model import PULUMI_NAMES, SETTINGS
 
 RETURNED = [name for name in SETTINGS if name in DEFAULTS]
 NOT_RETURNED = [name for name in SETTINGS if name not in DEFAULTS]
@@ -742,3 +742,48 @@ def test_a_bad_environment_variable_is_named_as_such(
     assert (code, out) == (1, "")
     assert err == f"qboxmail export: qboxmail configuration {variable}: {problem}\n"
     assert emu.requests == []
+
+
+def test_the_yaml_program_uses_the_policy_as_variables_and_writes_out_differences(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    emu.seed(
+        {
+            "D100000001": {"name": "a.example", "antispam_level": 3},
+            "D100000002": {"name": "b.example", "antispam_level": 3, "chat": True},
+            "D100000003": {"name": "chat", "antispam_level": 1},  # a variable's name
+        }
+    )
+    del emu.domains["D100000003"]["dav"]
+    target = tmp_path / "my-fleet" / "Pulumi.yaml"
+    target.parent.mkdir()
+    assert export(emu, "--format", "yaml", "-o", str(target))[0] == 0
+    program = yaml.safe_load(target.read_text())
+    assert list(program) == ["name", "runtime", "description", "variables", "resources"]
+    assert (program["name"], program["runtime"]) == ("my-fleet", "yaml")
+    assert program["variables"] == {
+        PULUMI_NAMES[name]: value for name, value in {**DEFAULTS, "antispam_level": 3}.items()
+    }
+    resources = program["resources"]
+    assert list(resources) == ["a-example", "b-example", "chat-2"]
+    assert {r["type"] for r in resources.values()} == {"qboxmail:index:DomainSettings"}
+    first = resources["a-example"]["properties"]
+    assert first == {"domainCode": "D100000001", **{n: f"${{{n}}}" for n in program["variables"]}}
+    assert resources["b-example"]["properties"]["chat"] is True
+    third = resources["chat-2"]["properties"]
+    assert third["antispamLevel"] == 1 and "dav" not in third
+
+
+def test_the_default_endpoint_is_named_with_where_to_set_it() -> None:
+    outside, inside = Source(), Source({}, "dev", Path("/p/Pulumi.yaml"))
+    assert outside.knob("endpoint", {}) == (
+        "endpoint (the default, https://api.qboxmail.com; set QBOXMAIL_ENDPOINT)"
+    )
+    assert inside.knob("endpoint", {}) == (
+        "endpoint (the default, https://api.qboxmail.com; set qboxmail:endpoint in stack dev or "
+        "QBOXMAIL_ENDPOINT)"
+    )
+    inside.config["qboxmail:endpoint"] = "https://sandbox.qboxmail.com"
+    env = {"QBOXMAIL_ENDPOINT": "http://127.0.0.1:9"}
+    assert inside.knob("endpoint", env) == "qboxmail:endpoint (stack dev)"  # the stack first
+    assert outside.knob("endpoint", env) == "QBOXMAIL_ENDPOINT"
