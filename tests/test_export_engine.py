@@ -99,3 +99,28 @@ def test_the_readme_adoption_commands_adopt_every_domain_with_no_change(
         cli_env.run("preview", "--expect-no-changes", cwd=cwd)
         cli_env.run("refresh", "--yes", "--expect-no-changes", cwd=cwd)
         assert {r.method for r in emulator.requests} == {"GET"}
+
+
+def test_in_a_project_without_a_selected_stack_the_environment_is_used(
+    cli_env: CliEnv, tmp_path: Path
+) -> None:
+    project = tmp_path / "fresh"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: fresh\nruntime: yaml\n", encoding="utf-8")
+    emulator = Emulator(token=TOKEN)
+    emulator.seed({"D500000001": {"name": "one.example"}})
+    with emulator:
+        env = {**cli_env.env, "QBOXMAIL_ENDPOINT": emulator.url, "QBOXMAIL_API_TOKEN": TOKEN}
+        command = ["qboxmail-export", "--format", "import"]
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert (done.returncode, done.stderr) == (
+            0,
+            f"qboxmail export: wrote 1 domain (import) to stdout, read from {emulator.url} as set "
+            "by QBOXMAIL_ENDPOINT\n",
+        )
+        done = subprocess.run([*command, "--stack", "nope"], cwd=project, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"qboxmail export: qboxmail configuration the stack config of {project}/Pulumi.yaml: "
+        "`pulumi` could not read it: error: no stack named 'nope' found\n"
+    )
