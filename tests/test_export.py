@@ -8,6 +8,7 @@ Pulumi runtime is in test_export_roundtrip.py.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import io
 import json
 import os
@@ -27,7 +28,16 @@ import yaml
 
 from conftest import TOKEN, clean_env
 from pulumi_qboxmail.emulator import DEFAULTS, Emulator
-from pulumi_qboxmail.export import FORMATS, Source, resource_base, run, unique_names
+from pulumi_qboxmail.export import (
+    FORMATS,
+    Source,
+    project_keys,
+    build,
+    render_yaml,
+    resource_base,
+    run,
+    unique_names,
+)
 from pulumi_qboxmail.model import PULUMI_NAMES, SETTINGS
 
 RETURNED = [name for name in SETTINGS if name in DEFAULTS]
@@ -787,3 +797,16 @@ def test_the_default_endpoint_is_named_with_where_to_set_it() -> None:
     env = {"QBOXMAIL_ENDPOINT": "http://127.0.0.1:9"}
     assert inside.knob("endpoint", env) == "qboxmail:endpoint (stack dev)"  # the stack first
     assert outside.knob("endpoint", env) == "QBOXMAIL_ENDPOINT"
+
+
+def test_the_yaml_program_keeps_the_name_and_plugins_of_the_project_it_runs_in(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    emu.seed({"D100000001": {}})
+    project = tmp_path / "Pulumi.yaml"
+    plugins = {"providers": [{"name": "qboxmail", "path": "./venv/bin"}]}
+    project.write_text(yaml.safe_dump({"name": "mine", "runtime": "yaml", "plugins": plugins}))
+    export_ = build([{"code": "D100000001"}], emu.url, datetime.now(timezone.utc))
+    name, kept = project_keys(Source(project=project), None, tmp_path / "elsewhere")
+    program = yaml.safe_load(render_yaml(dataclasses.replace(export_, project=name, plugins=kept)))
+    assert (program["name"], program["plugins"]) == ("mine", plugins)

@@ -514,7 +514,7 @@ def read_source(start: Path, stack: str | None, environ: Mapping[str, str]) -> S
     return Source(config, stack, project)
 
 
-def _project_keys(source: Source, path: str | None, start: Path) -> tuple[str, Any]:
+def project_keys(source: Source, path: str | None, start: Path) -> tuple[str, Any]:
     """The name (and plugins) a YAML program gets: the current project's, so the program can
     replace its Pulumi.yaml; else the name of the directory it is written to."""
     if source.project is not None:
@@ -608,7 +608,7 @@ def run(
         live = fetch(client, codes, args.query, args.per, progress)
         if progress is not None:
             err.write("\n")
-        project, plugins = _project_keys(source, args.output, start)
+        project, plugins = project_keys(source, args.output, start)
         export = build(live, client.endpoint, datetime.now(timezone.utc))
         export = dataclasses.replace(export, project=project, plugins=plugins)
         if not export.domains and not args.allow_empty:
