@@ -31,8 +31,8 @@ from pulumi_qboxmail.emulator import DEFAULTS, Emulator
 from pulumi_qboxmail.export import (
     FORMATS,
     Source,
-    project_keys,
     build,
+    project_keys,
     render_yaml,
     resource_base,
     run,
