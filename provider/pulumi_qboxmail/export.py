@@ -382,7 +382,7 @@ def _output_kind(path: str, force: bool) -> str:
         if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
             return "stream"
         if not stat.S_ISREG(info.st_mode):
-            raise OutputError(path, "it is neither a regular file, a FIFO nor a terminal")
+            raise OutputError(path, "it is neither a regular file, a FIFO nor a character device")
         if not force:
             raise OutputError(path, "it exists; pass --force to overwrite it")
     folder = os.path.dirname(path) or "."
@@ -441,7 +441,7 @@ def _write_into(path: str, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
     try:
         if stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a file since it was checked
-            raise OutputError(path, "it became a regular file; pass it again")
+            raise OutputError(path, "it was replaced by a regular file while the export ran")
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
