@@ -23,11 +23,17 @@ class Option:
     secret: bool = False
 
     def lookup(self, config: Any, environ: Mapping[str, str]) -> str | None:
+        return self.find(config, environ)[0]
+
+    def find(self, config: Any, environ: Mapping[str, str]) -> tuple[str | None, str]:
+        """The value and the knob it came from: `qboxmail:<key>`, the variable, or `default`."""
         # `config` is anything with get("qboxmail:<key>"): a dict, or the dynamic SDK's Config.
         value = config.get(f"qboxmail:{self.key}") if config is not None else None
-        if value in (None, ""):
-            value = environ.get(self.env) or self.default
-        return None if value is None else str(value)
+        if value not in (None, ""):
+            return str(value), f"qboxmail:{self.key}"
+        if environ.get(self.env):
+            return environ[self.env], self.env
+        return self.default, "default"
 
 
 OPTIONS = (
@@ -118,7 +124,19 @@ def _positive(option: Option, raw: str | None) -> Any:
 
 
 def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
-    """A client, or None when no token is set; ConfigurationError on any bad value."""
+    """A client, or None when no token is set; ConfigurationError on any bad value, naming the
+    knob the value came from: the stack config key, or the environment variable."""
+    try:
+        return _build_client(config, environ)
+    except ConfigurationError as exc:
+        for option in OPTIONS:
+            knob = option.find(config, environ)[1]
+            if exc.key == f"qboxmail:{option.key}" and knob != "default":
+                raise ConfigurationError(knob, exc.problem) from None
+        raise
+
+
+def _build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
     given = {option.key: option.lookup(config, environ) for option in OPTIONS}
 
     def number(key: str) -> Any:

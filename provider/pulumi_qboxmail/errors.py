@@ -109,6 +109,12 @@ class QboxError(Exception):
     def __str__(self) -> str:
         return self.render(PYTHON)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass's own __str__ would be what Python shows, never what another face renders.
+        if "__str__" in vars(cls):
+            raise TypeError(f"{cls.__name__} must say its message in render(names), not __str__")
+
 
 class ConfigurationError(QboxError):
     """The provider's configuration (token, endpoint, timeouts) is missing or unusable."""
@@ -248,14 +254,14 @@ class UnauthorizedError(ApiError):
     """401: the token is missing or wrong."""
 
     summary = "Qboxmail refused the API token"
-    advice = "Check qboxmail:apiToken (or QBOXMAIL_API_TOKEN)."
+    advice = "Check {apiToken}."
 
 
 class UnexpectedBodyError(ApiError):
     """A success status whose body is not the documented `{"resources": [...]}` envelope."""
 
     summary = 'Qboxmail answered without the documented {"resources": [...]} envelope'
-    advice = "Check that qboxmail:endpoint points at the Qboxmail API."
+    advice = "Check that {endpoint} points at the Qboxmail API."
 
 
 class NoDomainReturnedError(UnexpectedBodyError):
@@ -268,7 +274,7 @@ class NoDomainReturnedError(UnexpectedBodyError):
 class WrongDomainReturnedError(UnexpectedBodyError):
     """A success that returned a domain other than the one asked for."""
 
-    advice = "Check that qboxmail:endpoint points at the Qboxmail API; report it if it does."
+    advice = "Check that {endpoint} points at the Qboxmail API; report it if it does."
 
     def __init__(self, domain_code: str, status: int, returned: str) -> None:
         super().__init__(domain_code, status)
@@ -339,7 +345,7 @@ class TransportError(QboxError):
         return (
             f"{names.resource} {self.domain_code}: no answer from {self.endpoint} "
             f"({self.reason}, no HTTP status); gave up after {tries} over {self.elapsed:.1f}s. "
-            "Check qboxmail:endpoint, the network and the timeout settings."
+            + names.say("Check {endpoint}, the network and the timeout settings.")
         )
 
 
@@ -354,8 +360,27 @@ class UnexpectedPageError(QboxError):
     def render(self, names: Names = PYTHON) -> str:
         return (
             f"Qboxmail answered page {self.page} of the domain list (GET /api/domains) with an "
-            f"unexpected shape: {self.problem}. Check that qboxmail:endpoint points at the "
-            "Qboxmail API."
+            f"unexpected shape: {self.problem}. "
+            + names.say("Check that {endpoint} points at the Qboxmail API.")
+        )
+
+
+class ListChangedError(QboxError):
+    """The domain list kept changing while it was walked: what was collected is not the fleet."""
+
+    def __init__(self, walks: int, collected: int, counted: Sequence[int]) -> None:
+        super().__init__(walks, collected, tuple(counted))
+        self.walks = walks
+        self.collected = collected
+        self.counted = tuple(counted)
+        """Each count the last walk's pages gave, in order, without repeats."""
+
+    def render(self, names: Names = PYTHON) -> str:
+        return (
+            f"the domain list (GET /api/domains) changed while it was read: {self.walks} walks "
+            f"through its pages, the last collected {self.collected} domains where its pages "
+            f"counted {', then '.join(map(str, self.counted))} (pagination.total_records). "
+            "Retry when no domain is being added or deleted."
         )
 
 

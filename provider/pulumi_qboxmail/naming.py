@@ -27,29 +27,41 @@ def pulumi_name(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+KNOBS: Mapping[str, str] = {
+    "apiToken": "qboxmail:apiToken (or QBOXMAIL_API_TOKEN)",
+    "endpoint": "qboxmail:endpoint",
+}
+"""How advice names a provider setting to check, where nothing tells where it was set."""
+
+_PLACEHOLDER = re.compile(r"\{([a-zA-Z][a-zA-Z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
 class Names:
-    """One face's names: its resource, and each API field name as that face writes it."""
+    """One face's names: its resource, each API field name as that face writes it, and each
+    provider setting (an option's key) as its advice names it."""
 
     resource: str
     fields: Mapping[str, str] = field(default_factory=dict)
     """API name -> this face's name; a name missing here is written as it is."""
+    knobs: Mapping[str, str] = field(default_factory=lambda: KNOBS)
+    """Option key -> where to check it; a tool that knows where each came from passes its own."""
 
     def field(self, name: str) -> str:
         return self.fields.get(name, name)
 
     def say(self, template: str) -> str:
-        """One of our own texts in this face's names: `{resource}` and `{<api field>}` filled in.
+        """One of our own texts in this face's names: `{resource}`, `{<option key>}` and
+        `{<api field>}` filled in.
 
         Only fixed texts of this package are templates; a user's or the API's words never are.
         """
 
         def fill(match: re.Match[str]) -> str:
             key = match[1]
-            return self.resource if key == "resource" else self.field(key)
+            if key == "resource":
+                return self.resource
+            return self.knobs[key] if key in self.knobs else self.field(key)
 
         return _PLACEHOLDER.sub(fill, template)
 
