@@ -23,10 +23,11 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2_grpc
 from pulumi.runtime.proto import provider_pb2 as pb
 
 from . import core, wire
-from .config import OPTIONS, ApiAccess
+from .config import OPTIONS, PREFIX, ApiAccess, check_settings
 from .errors import NotFoundError, QboxError
 from .model import PULUMI_NAMES
 from .schema import PACKAGE, TOKEN, schema_json, version
+from .wire import RESOURCE
 
 HTTP_THREADS = 64
 """Blocking HTTP runs here, off the event loop; the default executor has only cores + 4."""
@@ -44,9 +45,12 @@ _REPLACE_KIND = {
 }
 
 
+SECRET_OPTIONS = frozenset(option.key for option in OPTIONS if option.secret)
+
+
 def _config(values: Mapping[str, Any]) -> dict[str, Any]:
     """Provider config keyed as `config.Option.lookup` reads it (`qboxmail:<key>`)."""
-    return {f"qboxmail:{key}": value for key, value in values.items() if value is not None}
+    return {f"{PREFIX}{key}": value for key, value in values.items() if value is not None}
 
 
 class QboxmailProvider:
@@ -62,11 +66,13 @@ class QboxmailProvider:
 
     # ---- provider --------------------------------------------------------------------------------
     def check_config(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
-        known = {option.key for option in OPTIONS}
-        # The engine adds `version` to a default provider's config; it is not ours to refuse.
-        given = {k: v for k, v in news.items() if k in known}
-        problem = ApiAccess(_config(given), self._environ).problem
-        return [] if problem is None else [(problem.key.removeprefix("qboxmail:"), problem.problem)]
+        failures = []
+        for problem in check_settings(_config(news), self._environ):
+            key = problem.key.removeprefix(PREFIX)
+            # The engine prints a failed property's value beside it: a secret's goes unnamed.
+            secret = key in SECRET_OPTIONS
+            failures.append(("", f"{key} {problem.problem}") if secret else (key, problem.problem))
+        return failures
 
     def configure(self, given: Mapping[str, Any]) -> None:
         self._access = ApiAccess(_config(given), self._environ)
@@ -112,7 +118,18 @@ class QboxmailProvider:
             if stored is None:
                 raise  # an import of nothing must fail, not adopt an empty state
             return None
-        return core.adopt(code, live) if stored is None else core.overlay(stored, live)
+        if stored is not None:
+            return core.overlay(stored, live)
+        adopted = core.adopt(code, live)
+        # The engine shows a plugin's stderr to the user: the import says what it did not take.
+        for name, reason in map(wire.failure, adopted.left_out):
+            print(
+                f"warning: {RESOURCE} {code}: the import leaves {name} unmanaged, as the live "
+                f"value breaks its rule: {reason}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return adopted.inputs
 
     def delete(self) -> None:
         """Leave the live domain as it is: the stack only stops managing its settings."""
@@ -161,8 +178,10 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
     @_message_only
     async def CheckConfig(self, request: pb.CheckRequest, context: Any) -> pb.CheckResponse:
         failures = self._provider.check_config(wire.plain_map(request.news))
+        # The engine stores these inputs in the state: a secret setting goes back secret, so
+        # it is encrypted there even when the user set it without --secret.
         return pb.CheckResponse(
-            inputs=request.news,
+            inputs=wire.with_secrets(request.news, SECRET_OPTIONS),
             failures=[pb.CheckFailure(property=k, reason=r) for k, r in failures],
         )
 
