@@ -69,9 +69,10 @@ class QboxmailProvider:
         failures = []
         for problem in check_settings(_config(news), self._environ):
             key = problem.key.removeprefix(PREFIX)
-            # The engine prints a failed property's value beside it: a secret's goes unnamed.
-            secret = key in SECRET_OPTIONS
-            failures.append(("", f"{key} {problem.problem}") if secret else (key, problem.problem))
+            # The engine prints a failed property's value beside it: a secret, or an endpoint
+            # holding credentials, goes unnamed so that only our redacted reason is shown.
+            hidden = key in SECRET_OPTIONS or "@" in str(news.get(key, ""))
+            failures.append(("", f"{key} {problem.problem}") if hidden else (key, problem.problem))
         return failures
 
     def configure(self, given: Mapping[str, Any]) -> None:
