@@ -167,11 +167,13 @@ def with_secrets(props: struct_pb2.Struct, secret: Iterable[str]) -> struct_pb2.
     marked = struct_pb2.Struct()
     marked.CopyFrom(props)
     for name in secret:
-        if name in marked.fields and plain(marked.fields[name])[0] is not None:
-            value = struct_pb2.Value()
-            value.CopyFrom(marked.fields[name])
-            if not plain(value)[1]:
-                envelope = marked.fields[name].struct_value.fields
-                envelope[SIG].string_value = SECRET_SIG
-                envelope["value"].CopyFrom(value)
+        if name not in props.fields:
+            continue
+        value, is_secret = plain(props.fields[name])
+        if value is not None and not is_secret:
+            target = marked.fields[name]
+            target.Clear()
+            envelope = target.struct_value.fields
+            envelope[SIG].string_value = SECRET_SIG
+            envelope["value"].CopyFrom(props.fields[name])
     return marked
