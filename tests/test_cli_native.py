@@ -192,3 +192,52 @@ def test_import_of_a_missing_domain_fails(
     assert "no such domain, or it is not visible to this API token" in failed.stdout + failed.stderr
     state = yaml_cli.run("stack", "export", cwd=project).stdout
     assert TYPE not in state
+
+
+def test_import_stores_a_token_set_in_clear_encrypted_and_adopts_only_values_it_accepts(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    project = empty_project(yaml_cli, tmp_path / "refused")
+    yaml_cli.run("stack", "init", "e2e", cwd=project)
+    # In clear: the CLI asks for --plaintext, or the value arrives from the environment or YAML.
+    yaml_cli.run("config", "set", "--plaintext", "qboxmail:apiToken", TOKEN, cwd=project)
+    # A typo must not send the stack to the default (production) endpoint.
+    yaml_cli.run("config", "set", "qboxmail:endpont", emulator.url, cwd=project)
+    emulator.add_domain(
+        MAIN, antispam_level=3, allow_nets=["192.168.1.10/24"], max_email_quota=12345
+    )
+    emulator.clear_log()
+    typo = yaml_cli.run("import", TYPE, "main", MAIN, "--yes", cwd=project, ok=False)
+    assert typo.returncode != 0
+    assert 'is not a qboxmail provider input; did you mean "endpoint"?' in typo.stdout + typo.stderr
+    assert emulator.requests == []
+    yaml_cli.run("config", "rm", "qboxmail:endpont", cwd=project)
+    yaml_cli.run("config", "set", "qboxmail:endpoint", emulator.url, cwd=project)
+
+    generated = project / "generated.yaml"
+    imported = yaml_cli.run(
+        "import", TYPE, "main", MAIN, "--yes", "--out", str(generated), cwd=project
+    )
+    printed = imported.stdout + imported.stderr
+    assert "the import leaves allowNets unmanaged" in printed
+    assert 'item 0 ("192.168.1.10/24") has host bits set' in printed
+    assert "the import leaves maxEmailQuota unmanaged" in printed
+    code = yaml.safe_load(generated.read_text(encoding="utf-8"))
+    props = code["resources"]["main"]["properties"]
+    assert props["antispamLevel"] == 3
+    assert "allowNets" not in props and "maxEmailQuota" not in props
+
+    program = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
+    program["resources"] = code["resources"]
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False), encoding="utf-8")
+    emulator.clear_log()
+    yaml_cli.run("up", "--yes", "--expect-no-changes", cwd=project)
+    assert puts(emulator) == []
+
+    # `pulumi import` itself stores the config as it read it; the next run stores what
+    # CheckConfig gave back.
+    state = yaml_cli.run("stack", "export", cwd=project).stdout
+    assert TOKEN not in state
+    resources = json.loads(state)["deployment"]["resources"]
+    (provider,) = [r for r in resources if r["type"] == "pulumi:providers:qboxmail"]
+    assert set(provider["inputs"]["apiToken"]) == {"4dabf18193072939515e22adb298388d", "ciphertext"}
