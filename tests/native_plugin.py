@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,8 +92,10 @@ def start_native(tmp: Path, config: Mapping[str, Any], env: Mapping[str, str]) -
 class NativePlugin(PluginProcess):
     """One `pulumi-resource-qboxmail` process, as the engine starts it."""
 
-    def __init__(self, *, cwd: str | Path, env: Mapping[str, str] | None = None) -> None:
-        super().__init__([str(EXECUTABLE), "127.0.0.1:0"], cwd=cwd, env=env)
+    def __init__(self, *, cwd: str | Path, env: Mapping[str, str] | None = None,
+                 args: Sequence[str] = ("127.0.0.1:0",)) -> None:  # fmt: skip
+        # No engine listens at the harness's address, so the plugin never watches one.
+        super().__init__([str(EXECUTABLE), *args], cwd=cwd, env=env)
 
     def plugin_version(self) -> str:
         from google.protobuf import empty_pb2
