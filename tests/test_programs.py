@@ -414,6 +414,33 @@ def test_fleet_with_a_bad_file_fails_naming_domain_and_field_before_registering(
     assert run.monitor.requests == []
 
 
+def test_fleet_refuses_a_domain_listed_twice_naming_both_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twice = tmp_path / "fleet.yaml"
+    twice.write_text(
+        "policy: {antispam_level: 2}\n"
+        "domains:\n"
+        "  - {code: D200000001, name: main.example, overrides: {}}\n"
+        "  - {code: D200000002, name: other.example, overrides: {}}\n"
+        "  - {code: D200000001, name: copy.example, overrides: {antispam_level: 3}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FLEET_FILE", str(twice))
+
+    run = ProgramRun(FLEET, project="qboxmail-fleet")
+    with pytest.raises(pulumi.RunError) as info:
+        run.execute()
+
+    assert str(info.value) == (
+        f"{twice} has 1 invalid setting(s):\n"
+        "  copy.example (D200000001): domain_code: D200000001 is already managed by "
+        "'main.example' in this stack; 'copy.example' cannot manage it too: one domain has one "
+        "owner, or the two would overwrite each other's settings"
+    )
+    assert run.monitor.requests == []
+
+
 def test_fleet_reads_the_file_named_by_the_fleet_file_config_key(tmp_path: Path) -> None:
     other = tmp_path / "one.yaml"
     other.write_text(
