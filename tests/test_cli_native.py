@@ -244,7 +244,7 @@ def test_rename_with_alias_takeover_of_a_deleted_resources_domain_and_replacemen
     project = tmp_path / "moves"
     domains_program(project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 2)})
     configure(yaml_cli, project, emulator.url)
-    yaml_cli.run("up", "--yes", cwd=project)
+    yaml_cli.run("up", "--yes", "--skip-preview", cwd=project)
     old_main = f"urn:pulumi:e2e::qboxmail-moves::{TYPE}::main"
 
     # main renamed with an alias; shop deleted while a new resource takes its domain over.
@@ -253,13 +253,13 @@ def test_rename_with_alias_takeover_of_a_deleted_resources_domain_and_replacemen
         "branch": domain(SHOP, 3),
     })  # fmt: skip
     emulator.clear_log()
-    yaml_cli.run("up", "--yes", cwd=project)
+    yaml_cli.run("up", "--yes", "--skip-preview", cwd=project)
     assert puts(emulator) == [(f"/api/domains/{SHOP}", {"antispam_level": 3})]
 
     # primary moves to another domain (a replacement), branch onto the domain primary leaves.
     domains_program(project, {"primary": domain(third, 2), "branch": domain(MAIN, 3)})
     emulator.clear_log()
-    up = yaml_cli.run("up", "--yes", cwd=project).stdout
+    up = yaml_cli.run("up", "--yes", "--skip-preview", cwd=project).stdout
     assert "2 replaced" in up
     assert sorted(puts(emulator)) == [
         (f"/api/domains/{MAIN}", {"antispam_level": 3}),
@@ -296,20 +296,22 @@ def test_the_plugin_of_a_killed_cli_exits_and_the_next_up_converges(
     yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
 ) -> None:
     project = tmp_path / "killed"
-    domains_program(project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 3)})
+    domains_program(
+        project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 3, dependsOn=["${main}"])}
+    )
     configure(yaml_cli, project, emulator.url)
-    emulator.slow_next(1, 20.0)  # one PUT is still in flight when the CLI dies; one finishes
+    emulator.slow_next(1, 0.0)
+    emulator.slow_next(1, 20.0)  # main's PUT finishes; shop's is in flight when the CLI dies
     command = [str(yaml_cli.cli), "up", "--yes", "--skip-preview", "--non-interactive"]
     cli = subprocess.Popen(command, cwd=project, env=yaml_cli.env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    started = {}
+    started: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 120
         while len(puts(emulator)) < 2 or not started:
             assert time.monotonic() < deadline and cli.poll() is None, "no two PUTs came"
             started = children_of(cli.pid)
             time.sleep(0.1)
-        time.sleep(1.0)  # the fast PUT's create reaches the state
         [(plugin, plugin_command)] = [
             (pid, line) for pid, line in started.items() if "pulumi-resource-qboxmail" in line
         ]
@@ -325,13 +327,20 @@ def test_the_plugin_of_a_killed_cli_exits_and_the_next_up_converges(
             if running(pid, line):
                 os.kill(pid, signal.SIGKILL)
 
-    # Recovery, as the README says: the lock the killed CLI left, then up again.
+    # The state kept what finished; what was in flight is a pending operation.
+    state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
+    assert [r["id"] for r in state["resources"] if r["type"] == TYPE] == [MAIN]
+    assert [(op["type"], op["resource"]["urn"].rsplit("::", 1)[1])
+            for op in state["pending_operations"]] == [("creating", "shop")]  # fmt: skip
+
+    # Recovery, as the README says: remove the killed CLI's lock, then up again.
     locked = yaml_cli.run("up", "--yes", cwd=project, ok=False)
     assert "the stack is currently locked" in locked.stdout + locked.stderr
     yaml_cli.run("cancel", "--yes", cwd=project)
     emulator.clear_log()
-    yaml_cli.run("up", "--yes", cwd=project)
-    with emulator.lock:
-        assert emulator.domains[MAIN]["antispam_level"] == 2
-        assert emulator.domains[SHOP]["antispam_level"] == 3
+    yaml_cli.run("up", "--yes", "--skip-preview", cwd=project)
+    assert puts(emulator) == [(f"/api/domains/{SHOP}", {"antispam_level": 3})]
+    yaml_cli.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview", cwd=project)
+    state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
+    assert not state.get("pending_operations")
     yaml_cli.run("preview", "--expect-no-changes", cwd=project)
