@@ -143,6 +143,26 @@ def test_check_serves_its_type_as_the_child_of_a_component(native: NativePlugin,
     assert native.check({}, {"domainCode": code}, urn=child) == ({"domainCode": code}, [])
 
 
+def test_check_refuses_a_second_urn_for_a_claimed_domain_code_naming_both(
+    native: NativePlugin,
+) -> None:
+    stack, kind = "urn:pulumi:test::qboxmail-test", "qboxmail:index:DomainSettings"
+    main, shop = f"{stack}::{kind}::main", f"{stack}::acme:index:Shop${kind}::shop"
+    code, other = "D900000001", "D900000002"
+
+    assert native.check({}, {"domainCode": code}, urn=main)[1] == []
+    assert native.check({}, {"domainCode": code}, urn=main)[1] == []  # checked again: still its own
+    _, failures = native.check({}, {"domainCode": code, "antispamLevel": 3}, urn=shop)
+    assert failures == [(
+        "domainCode",
+        f"{code} is already managed by 'main' in this stack; 'shop' cannot manage it too: "
+        "one domain has one owner, or the two would overwrite each other's settings",
+    )]  # fmt: skip
+    # main moves to another domain (a replacement): its old code is free for shop.
+    assert native.check({}, {"domainCode": other}, urn=main)[1] == []
+    assert native.check({}, {"domainCode": code}, urn=shop)[1] == []
+
+
 # ---- diff -------------------------------------------------------------------------------------
 def test_diff_fills_the_detailed_diff_for_every_change(native: NativePlugin, code: str) -> None:
     olds = {"domainCode": code, "antispamLevel": 3, "chat": True, "forceOtp": True}
