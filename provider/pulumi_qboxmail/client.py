@@ -106,6 +106,15 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+# Whatever precedes the last "@" of the authority: "user:password@" with or without a scheme.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
+
+
+def redact_userinfo(endpoint: str) -> str:
+    """The endpoint with any credentials in it replaced by `***`, for messages."""
+    return _USERINFO.sub(lambda match: f"{match[1] or ''}***@", endpoint)
+
+
 def check_endpoint(endpoint: str) -> str:
     """The endpoint as a bare base URL; ConfigurationError when unsafe or not a base URL."""
     parts = urlsplit(endpoint.strip())
@@ -113,7 +122,14 @@ def check_endpoint(endpoint: str) -> str:
     if "@" in parts.netloc:
         raise ConfigurationError(key, "must not contain credentials; the token goes in apiToken")
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigurationError(key, f"{endpoint!r} is not an http(s) URL")
+        raise ConfigurationError(key, f"{redact_userinfo(endpoint)!r} is not an http(s) URL")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or parts.netloc.endswith(":"):
+        shown = parts.netloc.rpartition(":")[2]
+        raise ConfigurationError(key, f"must have a port from 1 to 65535, or none; got {shown!r}")
     if parts.path.strip("/") or parts.query or parts.fragment:
         raise ConfigurationError(
             key, f"must be a base URL such as {DEFAULT_ENDPOINT}, without path or query"

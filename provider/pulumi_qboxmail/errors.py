@@ -46,13 +46,15 @@ class Problem:
     """Words drawn from the value (a parser's complaint, a suggestion): shown only with it."""
     item: int | None = None
     """The index of the bad item, for a list."""
+    literal: bool = False
+    """The reason is text as it is, maybe holding a user's words: never filled in as a template."""
 
     def masked(self, got: str | None) -> Problem:
         """This problem with nothing of the value shown but `got`."""
         return replace(self, got=got, detail="")
 
     def render(self, names: Names) -> str:
-        text = names.say(self.reason) + self.detail
+        text = (self.reason if self.literal else names.say(self.reason)) + self.detail
         if self.item is not None:
             shown_item = "" if self.got is None else f" ({self.got})"
             return f"item {self.item}{shown_item} {text}"
@@ -62,15 +64,17 @@ class Problem:
 class FieldError:
     """One bad input: the field (an API name, or a name as the user wrote it) and its problems.
 
-    `FieldError(field, "reason")` is a problem in words alone. Two failures are equal when they
-    say the same about the same field.
+    `FieldError(field, "text")` is a problem in words alone, shown as they are. Two failures are
+    equal when they say the same about the same field.
     """
 
     __slots__ = ("field", "problems")
 
     def __init__(self, field: str, problems: str | Iterable[Problem]) -> None:
         self.field = field
-        self.problems = (Problem(problems),) if isinstance(problems, str) else tuple(problems)
+        if isinstance(problems, str):
+            problems = [Problem(problems, literal=True)]
+        self.problems = tuple(problems)
 
     def masked(self, got: str | None) -> FieldError:
         """This failure with nothing of the value shown but `got` (`SECRET`, or None)."""

@@ -36,7 +36,7 @@ from . import core
 from .client import QboxClient, domain_code
 from .config import OPTIONS, build_client
 from .errors import ConfigurationError, OutputError, QboxError
-from .model import FIELDS, ID_FIELD, PULUMI_NAMES, SETTINGS, validate
+from .model import FIELDS, ID_FIELD, PULUMI_NAMES, SETTINGS
 from .naming import PYTHON, TOKEN
 
 FORMATS = ("fleet", "yaml", "python", "import")
@@ -116,14 +116,11 @@ def build(live: Iterable[Mapping[str, Any]], endpoint: str, made_at: datetime) -
     left_out: list[str] = []
     for item in live:
         code = str(item["code"])
-        settings = core.adopt(code, item)
-        # A live value the provider would refuse cannot be adopted; leave it unmanaged and say so.
-        _, errors = validate(settings)
-        left_out += [f"{code} {error}" for error in errors]
-        if any(error.field == ID_FIELD for error in errors):
+        adopted = core.adopt(code, item)
+        left_out += [f"{code} {error}" for error in adopted.left_out]
+        if any(error.field == ID_FIELD for error in adopted.left_out):
             continue  # no resource can hold a code the provider refuses
-        for error in errors:
-            settings.pop(error.field, None)  # a field may break more than one rule
+        settings = adopted.inputs
         del settings[ID_FIELD]
         found.append((str(item.get("name") or code), code, settings))
     # Sorted before naming, so a repeated name's suffix always goes to the same domain.

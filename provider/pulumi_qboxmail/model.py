@@ -426,7 +426,7 @@ SETTINGS: tuple[str, ...] = tuple(
 
 def mismatch(confirmation: str) -> FieldError:
     """The one failure that depends on two inputs: a confirmation that differs from its field."""
-    return FieldError(confirmation, f"must match {{{CONFIRMATIONS[confirmation]}}}")
+    return FieldError(confirmation, [Problem(f"must match {{{CONFIRMATIONS[confirmation]}}}")])
 
 
 def unknown_field(
