@@ -142,3 +142,12 @@ def test_an_api_error_names_our_fields_in_the_faces_names_and_quotes_qboxmail_as
     assert missing.render(NAMES).endswith(
         "Check domainCode and which Qboxmail account the token belongs to."
     )
+
+
+def test_words_given_as_plain_text_are_shown_as_they_are_on_every_face() -> None:
+    from pulumi_qboxmail import FieldError
+    from pulumi_qboxmail.wire import NAMES
+
+    error = FieldError("domain_code", "is managed by '{postmaster_password}' already")
+
+    assert error.render(NAMES) == error.message == "is managed by '{postmaster_password}' already"
