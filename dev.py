@@ -6,6 +6,7 @@ python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (f
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
 python3 dev.py docs    # regenerate the tables (README.md, docs/) and the typed Args from the model
+python3 dev.py sdk     # regenerate the TypeScript, Go and Python SDKs in sdk/ from the schema
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def bench(args: list[str]) -> None:
     run(PY, "benchmarks/run.py", *args)
 
 
+def sdk(args: list[str]) -> None:
+    setup()
+    run(sys.executable, "scripts/sdkgen.py", "write", PY)
+
+
 def docs(args: list[str]) -> None:
     setup()
     run(PY, "-c", DOCS_SCRIPT, *args)
@@ -84,7 +90,7 @@ write(pathlib.Path("."))
 
 # Commands whose extra arguments nothing reads: refused, never silently dropped. `test` and
 # `bench` pass theirs to pytest and benchmarks/run.py, which refuse what they do not know.
-TAKES_NO_ARGUMENTS = {"demo", "docs"}
+TAKES_NO_ARGUMENTS = {"demo", "docs", "sdk"}
 
 
 def usage_error(problem: str) -> NoReturn:
@@ -94,7 +100,7 @@ def usage_error(problem: str) -> NoReturn:
 
 
 if __name__ == "__main__":
-    commands = {"test": test, "demo": demo, "cli": cli, "bench": bench, "docs": docs}
+    commands = {"test": test, "demo": demo, "cli": cli, "bench": bench, "docs": docs, "sdk": sdk}
     if sys.argv[1:2] in (["-h"], ["--help"]):
         print(__doc__)
         sys.exit(0)

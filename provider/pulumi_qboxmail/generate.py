@@ -10,24 +10,23 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .config import config_table
-from .model import DECLARED, FIELDS, REQUIRED, Kind
+from .model import DECLARED, FIELDS, PYTHON_TYPES, REQUIRED, Kind
 from .naming import PYTHON, PYTHON_CLASS
 
 TYPED_MODULE = Path("provider/pulumi_qboxmail/_generated.py")
 """Where the typed Args and outputs of the dynamic resource live, from the repository's root."""
 
-_INPUT_TYPES = {
-    Kind.BOOLEAN: "pulumi.Input[bool]",
-    Kind.INTEGER: "pulumi.Input[int]",
-    Kind.STRING: "pulumi.Input[str]",
-    Kind.STRINGS: "pulumi.Input[Sequence[pulumi.Input[str]]]",
-}
-_OUTPUT_TYPES = {
-    Kind.BOOLEAN: "bool",
-    Kind.INTEGER: "int",
-    Kind.STRING: "str",
-    Kind.STRINGS: "list[str]",
-}
+
+def _output_type(kind: Kind) -> str:
+    python = PYTHON_TYPES[kind]
+    return python.__name__ if isinstance(python, type) else str(python)
+
+
+def _input_type(kind: Kind) -> str:
+    # A list's items may each be an Output of their own, as in Pulumi's own SDKs.
+    if kind is Kind.STRINGS:
+        return "pulumi.Input[Sequence[pulumi.Input[str]]]"
+    return f"pulumi.Input[{_output_type(kind)}]"
 
 
 def field_table(names: Iterable[str] = FIELDS) -> str:
@@ -48,12 +47,12 @@ def typed_module() -> str:
     for name, setting in DECLARED.items():
         doc = f'    """{setting.description}"""'
         kind = setting.rule.kind
-        given = _INPUT_TYPES[kind]
+        given = _input_type(kind)
         args.append(
             f"    {name}: Required[{given}]" if name in REQUIRED else f"    {name}: {given} | None"
         )
         args.append(doc)
-        kept = _OUTPUT_TYPES[kind] if name in REQUIRED else f"{_OUTPUT_TYPES[kind]} | None"
+        kept = _output_type(kind) if name in REQUIRED else f"{_output_type(kind)} | None"
         outputs += [f"    {name}: pulumi.Output[{kept}]", doc]
     required = ", ".join(f"`{name}`" for name in REQUIRED)
     return "\n".join(

@@ -55,7 +55,13 @@ class Action(Enum):
     WHEN_TURNED_TRUE = "sent once, when it turns true"
 
 
-_PYTHON_TYPES = {Kind.BOOLEAN: bool, Kind.INTEGER: int, Kind.STRING: str, Kind.STRINGS: list[str]}
+PYTHON_TYPES: dict[Kind, Any] = {
+    Kind.BOOLEAN: bool,
+    Kind.INTEGER: int,
+    Kind.NUMBER: int,
+    Kind.STRING: str,
+    Kind.STRINGS: list[str],
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ class Setting:
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
         # The declared type must be the rule's, or the typed Args would promise another.
-        if source not in (_PYTHON_TYPES[self.rule.kind], _PYTHON_TYPES[self.rule.kind] | None):
+        if source not in (PYTHON_TYPES[self.rule.kind], PYTHON_TYPES[self.rule.kind] | None):
             raise TypeError(f"a {self.rule.kind.value} rule cannot check a `{source}` field")
         return self.rule.__get_pydantic_core_schema__(source, handler)
 

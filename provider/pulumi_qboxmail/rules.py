@@ -36,6 +36,9 @@ class Kind(Enum):
 
     BOOLEAN = "boolean"
     INTEGER = "integer"
+    NUMBER = "number"
+    """A whole number past 32 bits: Pulumi's `integer` is 32-bit in C# and Java, while a
+    `number` (a double) holds it exactly up to 2^53 - 1 in every language."""
     STRING = "string"
     STRINGS = "list of strings"
 
@@ -93,6 +96,10 @@ def _whole_number(value: Any, rule: str) -> int:
     return int(value)
 
 
+def _whole_kind(high: int) -> Kind:
+    return Kind.INTEGER if high <= INT32_MAX else Kind.NUMBER
+
+
 def integer(low: int, high: int, text: str) -> Rule:
     def check(value: Any) -> int:
         number = _whole_number(value, text)
@@ -100,7 +107,7 @@ def integer(low: int, high: int, text: str) -> Rule:
             raise _fail(text, value)
         return number
 
-    return Rule(Kind.INTEGER, text, check)
+    return Rule(_whole_kind(high), text, check)
 
 
 def one_of(choices: Mapping[Any, str]) -> Rule:
@@ -117,7 +124,7 @@ def one_of(choices: Mapping[Any, str]) -> Rule:
             raise _fail(text, value)
         return value
 
-    return Rule(Kind.INTEGER if numeric else Kind.STRING, text, check)
+    return Rule(_whole_kind(max(choices)) if numeric else Kind.STRING, text, check)
 
 
 def boolean() -> Rule:
