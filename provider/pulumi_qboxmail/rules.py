@@ -24,6 +24,7 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from .errors import Problem, shown
+from .naming import PYTHON
 
 INT32_MAX = 2**31 - 1
 SAFE_INT_MAX = 2**53 - 1
@@ -53,8 +54,10 @@ PENDING: Any = _Pending()
 
 
 def broken(*problems: Problem) -> PydanticCustomError:
-    """The failure a check raises: pydantic reports it, `model.validate` reads its problems."""
-    return PydanticCustomError("qbox", "invalid", {"problems": problems})
+    """The failure a check raises (a ValueError saying it in Python's words): pydantic reports
+    it, `model.validate` reads its problems."""
+    said = "; ".join(problem.render(PYTHON) for problem in problems)
+    return PydanticCustomError("qbox", "{rule}", {"rule": said, "problems": problems})
 
 
 def _fail(text: str, value: Any, detail: str = "") -> PydanticCustomError:
