@@ -462,3 +462,16 @@ def test_list_needs_the_token(fleet: Emulator) -> None:
     response = requests.get(f"{fleet.url}/api/domains", timeout=5)
     assert response.status_code == 401
     assert fleet.requests[-1] == RecordedRequest("GET", "/api/domains", None, "<missing>")
+
+
+def test_a_rate_limit_answers_429_with_retry_after_beyond_one_seconds_worth() -> None:
+    emulator = Emulator(token="t", domains=["D123456789"])
+    emulator.rate_limit = 5
+    with emulator as url:
+        answers = [
+            requests.get(f"{url}/api/domains/D123456789", headers={"X-Api-Token": "t"}, timeout=5)
+            for _ in range(7)
+        ]
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
+    assert answers[-1].headers["Retry-After"] == "1"
+    assert emulator.refused == 2

@@ -74,7 +74,16 @@ OPTIONS = (
         "QBOXMAIL_MAX_RETRY_SECONDS",
         "60",
         "number",
-        "Total seconds one request may spend retrying (above 0, at most 86400).",
+        "Total seconds one request may spend retrying (above 0, at most 86400); time queued "
+        "behind the shared rate limit does not count.",
+    ),
+    Option(
+        "maxThrottleSeconds",
+        "QBOXMAIL_MAX_THROTTLE_SECONDS",
+        "600",
+        "number",
+        "Hard ceiling: seconds one request may last in all, queued behind the shared rate limit "
+        "included, before a 429 ends it (above 0, at most 86400).",
     ),
 )
 """Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
@@ -116,14 +125,16 @@ def _positive(option: Option, raw: str | None) -> Any:
 
 def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
     """A client, or None when no token is set; ConfigurationError on any bad value."""
-    token, endpoint, connect, read, attempts, budget = (
+    token, endpoint, connect, read, attempts, budget, ceiling = (
         option.lookup(config, environ) for option in OPTIONS
     )
     endpoint = check_endpoint(endpoint or DEFAULT_ENDPOINT)
     connect_timeout = _positive(OPTIONS[2], connect)
     read_timeout = _positive(OPTIONS[3], read)
     policy = RetryPolicy(
-        max_attempts=_positive(OPTIONS[4], attempts), max_elapsed=_positive(OPTIONS[5], budget)
+        max_attempts=_positive(OPTIONS[4], attempts),
+        max_elapsed=_positive(OPTIONS[5], budget),
+        max_throttled=_positive(OPTIONS[6], ceiling),
     )
     if not token:
         return None

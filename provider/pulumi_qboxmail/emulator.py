@@ -9,6 +9,7 @@ import copy
 import functools
 import ipaddress
 import json
+import math
 import os
 import re
 import signal
@@ -276,6 +277,12 @@ class Emulator:
         self.domains: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
         self.latency = 0.0
+        self.rate_limit: float | None = None
+        """Requests per second accepted (a bucket of one second's worth); 429 beyond it."""
+        self.refused = 0
+        """API requests answered 429 by `rate_limit`."""
+        self._tokens = 0.0
+        self._filled_at = 0.0
         self.lock = threading.Lock()
         self._slow: deque[float] = deque()
         self._faults: deque[_Fault] = deque()
@@ -383,6 +390,24 @@ class Emulator:
     def _record(self, request: RecordedRequest) -> None:
         with self.lock:
             self.requests.append(request)
+
+    def _over_rate_limit(self) -> _Fault | None:
+        """A 429 with Retry-After (whole seconds) when `rate_limit` allows no request now."""
+        with self.lock:
+            rate = self.rate_limit
+            if not rate:
+                return None
+            now = time.monotonic()
+            if self._filled_at == 0.0:
+                self._tokens, self._filled_at = rate, now
+            self._tokens = min(rate, self._tokens + (now - self._filled_at) * rate)
+            self._filled_at = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return None
+            self.refused += 1
+            wait = max(1, math.ceil((1 - self._tokens) / rate))
+        return _Fault(429, {"Retry-After": str(wait)}, _error(429))
 
     def _next_fault(self) -> _Fault | None:
         """Pop this request's queued fault and slowness, then wait the latency and slowness."""
@@ -535,7 +560,7 @@ class _Handler(BaseHTTPRequestHandler):
         emulator._record(request)
         if not (path == "/api" or path.startswith("/api/")):
             return self._send(404, _error(404))
-        fault = emulator._next_fault()
+        fault = emulator._over_rate_limit() or emulator._next_fault()
         if fault is not None and fault.status == 0:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -592,6 +617,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add("--state", metavar="FILE", help="JSON file to load domains from and save after each PUT")
     add("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before each answer")
+    add(
+        "--rate-limit",
+        type=float,
+        metavar="PER_SECOND",
+        help="accept this many requests per second, answer 429 with Retry-After beyond it",
+    )
     args = parser.parse_args(argv)
     try:
         emulator = Emulator(
@@ -605,6 +636,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     emulator.latency = args.latency
+    emulator.rate_limit = args.rate_limit
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
