@@ -329,6 +329,16 @@ def test_unreachable_endpoint_is_a_transport_error(code: str) -> None:
     )
 
 
+def test_a_host_that_does_not_resolve_fails_at_once_saying_so() -> None:
+    client = QboxClient(TOKEN, "https://api.qboxmail.invalid", retry=RetryPolicy(max_attempts=5))
+    with pytest.raises(TransportError) as failure:
+        client.get_domain("D123456789")
+    assert str(failure.value).startswith(
+        "QboxDomainSettings D123456789: no answer from https://api.qboxmail.invalid (host "
+        "api.qboxmail.invalid not found (DNS), no HTTP status); gave up after 1 attempt over "
+    )
+
+
 @pytest.mark.parametrize(
     ("endpoint", "problem"),
     [

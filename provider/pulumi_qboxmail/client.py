@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import InvalidHeader
+from urllib3.exceptions import InvalidHeader, NameResolutionError
 from urllib3.util.retry import Retry
 
 from .errors import (
@@ -294,7 +294,15 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _describe(exc: requests.RequestException, read_timeout: float) -> str:
+def _unresolved(exc: requests.RequestException | None) -> bool:
+    """True when the endpoint's host name did not resolve: no retry makes a typo resolve."""
+    cause = exc.args[0] if exc is not None and exc.args else None
+    return isinstance(getattr(cause, "reason", None), NameResolutionError)
+
+
+def _describe(exc: requests.RequestException, read_timeout: float, host: str) -> str:
+    if _unresolved(exc):
+        return f"host {host} not found (DNS)"
     if isinstance(exc, requests.exceptions.SSLError):
         cause = re.search(r"certificate verify failed: ([^(')\]]+)", str(exc))
         detail = f": {cause[1].strip()}" if cause else ""
@@ -499,8 +507,8 @@ class QboxClient:
             progress = throttle.accepted
             elapsed = total - queued
             delay = retry_delay(self.retry, failures, status, retry_after, elapsed, random.random())
-            if isinstance(failure, requests.exceptions.SSLError):
-                delay = None  # no retry fixes a certificate
+            if isinstance(failure, requests.exceptions.SSLError) or _unresolved(failure):
+                delay = None  # no retry fixes a certificate or a misspelt host
             if status == 429 and delay is not None and total + delay > self.retry.max_throttled:
                 delay = None
             if status == 429 and delay is not None:
@@ -512,7 +520,7 @@ class QboxClient:
                     raise TransportError(
                         code,
                         self.endpoint,
-                        _describe(failure, self.timeout[1]),
+                        _describe(failure, self.timeout[1], urlsplit(self.endpoint).netloc),
                         attempts=attempt,
                         elapsed=total,
                     ) from None
