@@ -15,8 +15,9 @@ def test_readme_and_docs_give_one_plugin_path_and_the_two_commands_that_make_it(
         text = path.read_text(encoding="utf-8")
         assert "path: ./venv/bin" in text, path
         assert ".venv/bin" not in text, path
+        lines = [line.strip() for line in text.splitlines()]
         for command in VENV_COMMANDS:
-            assert f"\n{command}" in text, (path, command)
+            assert any(line.startswith(command) for line in lines), (path, command)
         # The venv comes before the Pulumi.yaml that names it.
         assert text.index(VENV_COMMANDS[1]) < text.index("path: ./venv/bin"), path
 
