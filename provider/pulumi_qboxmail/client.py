@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import logging
 import math
@@ -110,6 +111,8 @@ THROTTLE_GROWTH = 0.0375
 """CUBIC's C per second cubed, times that rate: back at it 2 s after the pause, then probing."""
 THROTTLE_WINDOW = 1.0
 """Seconds of accepted requests that measure the rate Qboxmail accepts."""
+THROTTLE_MEMORY = 4096
+"""Accepted requests remembered: the most per THROTTLE_WINDOW that the Throttle can measure."""
 THROTTLE_LIFT = 8.0
 """Once the allowed rate reaches this many times the accepted one, pacing stops altogether."""
 
@@ -141,9 +144,8 @@ class Throttle:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._accepted_at: deque[float] = deque()
-        self.accepted = 0
-        """Requests that succeeded: a caller that sees it grow knows the fleet progressed."""
+        # Appended without the lock (deque appends are atomic): the unthrottled path stays free.
+        self._accepted_at: deque[float] = deque(maxlen=THROTTLE_MEMORY)
         self._paused_until = 0.0
         self._limited = False
         self._base = 0.0  # the accepted rate that the current pacing recovers towards
@@ -154,6 +156,9 @@ class Throttle:
 
     def wait(self, sleep: Callable[[float], None] = time.sleep) -> float:
         """Block until this caller may send; return the time it may send at (its ticket)."""
+        now = self._clock()
+        if not self._limited and now >= self._paused_until:
+            return now
         while True:
             with self._lock:
                 now = self._clock()
@@ -179,22 +184,23 @@ class Throttle:
         return rate
 
     def succeeded(self) -> None:
-        with self._lock:
-            now = self._clock()
-            self.accepted += 1
-            self._accepted_at.append(now)
-            self._forget(now)
+        self._accepted_at.append(self._clock())
 
-    def _forget(self, now: float) -> None:
-        while self._accepted_at and self._accepted_at[0] < now - THROTTLE_WINDOW:
-            self._accepted_at.popleft()
+    @property
+    def last_accepted(self) -> float:
+        """When a request last succeeded: a caller that sees it move knows the fleet progressed."""
+        try:
+            return self._accepted_at[-1]
+        except IndexError:
+            return -math.inf
 
     def refused_by_rate_limit(self, sent_at: float, pause: float) -> None:
         """A 429 for a request sent at `sent_at`: pause everyone `pause` s and slow down."""
         with self._lock:
             now = self._clock()
-            self._forget(now)
-            accepted = len(self._accepted_at) / THROTTLE_WINDOW
+            times = list(self._accepted_at)
+            recent = len(times) - bisect.bisect_right(times, now - THROTTLE_WINDOW)
+            accepted = recent / THROTTLE_WINDOW
             until = max(self._paused_until, now + pause)
             if until > self._paused_until:
                 self._paused_until = until
@@ -478,7 +484,7 @@ class QboxClient:
         started = time.monotonic()
         queued = 0.0  # behind the shared Throttle: the fleet's waiting, not this call's retrying
         attempt = failures = 0
-        progress = throttle.accepted
+        progress = throttle.last_accepted
         while True:
             attempt += 1
             status: int | None = None
@@ -502,9 +508,9 @@ class QboxClient:
                 throttle.succeeded()
                 return response  # type: ignore[return-value]
             # A 429 while other calls get through is the fleet's pace, not this call's failure.
-            if status != 429 or throttle.accepted == progress:
+            if status != 429 or throttle.last_accepted == progress:
                 failures += 1
-            progress = throttle.accepted
+            progress = throttle.last_accepted
             elapsed = total - queued
             delay = retry_delay(self.retry, failures, status, retry_after, elapsed, random.random())
             if isinstance(failure, requests.exceptions.SSLError) or _unresolved(failure):
