@@ -6,7 +6,7 @@ there, and `pickle._Pickler.save_dict` to a sorting `save_dict`, and restores ne
 puts back the name `pickle.Pickler`). Each call so wraps the previous call's wrapper: every
 registration in the process pickles through one more frame than the last, until one raises
 RecursionError, near 500 resources under the engine (pulumi/pulumi#17803, closed upstream
-without a reproduction; docs/known-issues.md has one). Seen in pulumi 3.272.0.
+without a reproduction; docs/known-issues.md has one). In every SDK from 3.33.2 to 3.272.0.
 
 `pickler_kept` puts back, after our own serialization, whatever it finds changed on
 `pickle._Pickler` and `pickle.Pickler`, so each of our resources serializes through exactly the
