@@ -26,6 +26,7 @@ The CLI is the pinned one (`scripts/pulumi_cli.py`: on PATH, else the build in .
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import platform
 import shutil
@@ -142,7 +143,7 @@ def native_stack(engine: Engine, n: int) -> Run:
     resources = {
         code.lower(): {
             "type": "qboxmail:index:DomainSettings",
-            "properties": {"domainCode": code, **properties},
+            "properties": {"domainCode": code, **copy.deepcopy(properties)},  # no YAML aliases
         }
         for code in codes(n)
     }
