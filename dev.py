@@ -7,6 +7,7 @@ python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .p
 python3 dev.py bench   # the benchmarks, printed as a table
 python3 dev.py bench-engine  # N domains per face through the real CLI (minutes; --sizes 100,500)
 python3 dev.py docs    # regenerate the field and config tables (README.md, docs/) from the schema
+python3 dev.py sdk     # regenerate the TypeScript, Go and Python SDKs in sdk/ from the schema
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def bench_engine(args: list[str]) -> None:
     run(PY, "benchmarks/engine.py", *args)
 
 
+def sdk(args: list[str]) -> None:
+    setup()
+    run(sys.executable, "scripts/sdkgen.py", "write", PY)
+
+
 def docs(args: list[str]) -> None:
     setup()
     run(PY, "-c", DOCS_SCRIPT, *args)
@@ -98,7 +104,7 @@ fill("docs/installation-configuration.md", "config", config_table())
 
 # Commands whose extra arguments nothing reads: refused, never silently dropped. `test`, `bench`
 # and `bench-engine` pass theirs to pytest and benchmarks/, which refuse what they do not know.
-TAKES_NO_ARGUMENTS = {"demo", "docs"}
+TAKES_NO_ARGUMENTS = {"demo", "docs", "sdk"}
 
 
 def usage_error(problem: str) -> NoReturn:
@@ -115,6 +121,7 @@ if __name__ == "__main__":
         "bench": bench,
         "bench-engine": bench_engine,
         "docs": docs,
+        "sdk": sdk,
     }
     if sys.argv[1:2] in (["-h"], ["--help"]):
         print(__doc__)

@@ -22,6 +22,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -419,6 +420,7 @@ def run_export(emulator: Emulator, url: str, per: int, latency: float) -> Export
         result = subprocess.run(
             [*command, "--per", str(per)],
             env=env,
+            cwd=tempfile.gettempdir(),  # outside any Pulumi project: no stack config to read
             capture_output=True,
             text=True,
             timeout=600,

@@ -11,6 +11,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from e2e_support import CliEnv, found_cli
+from native_plugin import NativePlugin, Secret, start_native
 from plugin import Plugin, started
 from pulumi_qboxmail import QboxDomainSettingsProvider
 from pulumi_qboxmail.emulator import Emulator
@@ -52,6 +53,13 @@ def plugin(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
     }
     with start_plugin(tmp_path_factory.mktemp("plugin"), config) as proc:
         yield proc
+
+
+@pytest.fixture(scope="session")
+def native(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativePlugin]:
+    config = {"apiToken": Secret(TOKEN), "endpoint": emulator.url, "maxRetrySeconds": "5"}
+    with start_native(tmp_path_factory.mktemp("native"), config, clean_env()) as plugin:
+        yield plugin
 
 
 @pytest.fixture

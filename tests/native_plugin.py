@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime.proto import provider_pb2 as pb
 
@@ -26,7 +29,15 @@ URN = f"urn:pulumi:test::qboxmail-test::{TOKEN_TYPE}::test"
 PROVIDER_URN = "urn:pulumi:test::qboxmail-test::pulumi:providers:qboxmail::default"
 EXECUTABLE = Path(sys.executable).parent / "pulumi-resource-qboxmail"
 _KINDS = {value: name for name, value in pb.PropertyDiff.Kind.items()}
-__all__ = ["UNKNOWN", "NativeDiff", "NativePlugin", "Secret", "reason", "start_native"]
+__all__ = [
+    "UNKNOWN",
+    "FakeEngine",
+    "NativeDiff",
+    "NativePlugin",
+    "Secret",
+    "reason",
+    "start_native",
+]
 
 
 @dataclass(frozen=True)
@@ -92,8 +103,10 @@ def start_native(tmp: Path, config: Mapping[str, Any], env: Mapping[str, str]) -
 class NativePlugin(PluginProcess):
     """One `pulumi-resource-qboxmail` process, as the engine starts it."""
 
-    def __init__(self, *, cwd: str | Path, env: Mapping[str, str] | None = None) -> None:
-        super().__init__([str(EXECUTABLE), "127.0.0.1:0"], cwd=cwd, env=env)
+    def __init__(self, *, cwd: str | Path, env: Mapping[str, str] | None = None,
+                 args: Sequence[str] = ("127.0.0.1:0",)) -> None:  # fmt: skip
+        # No engine listens at the harness's address, so the plugin never watches one.
+        super().__init__([str(EXECUTABLE), *args], cwd=cwd, env=env)
 
     def plugin_version(self) -> str:
         from google.protobuf import empty_pb2
@@ -162,3 +175,29 @@ class NativePlugin(PluginProcess):
 
     def delete(self, id: str, properties: Mapping[str, Any]) -> None:
         self._call("Delete", pb.DeleteRequest(id=id, urn=URN, properties=struct(properties)))
+
+
+class FakeEngine:
+    """The engine's health service, counting the checks it answered; `stop` is its death."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+        self.server = grpc.server(ThreadPoolExecutor(2))
+        check = grpc.unary_unary_rpc_method_handler(self._check)  # raw bytes both ways
+        health = grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": check})
+        self.server.add_generic_rpc_handlers((health,))
+        self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
+        self.server.start()
+
+    def _check(self, request: bytes, context: Any) -> bytes:
+        self.checks += 1
+        return b"\x08\x01"  # HealthCheckResponse{status: SERVING}
+
+    def answered(self, count: int, within: float = 20.0) -> None:
+        deadline = time.monotonic() + within
+        while self.checks < count:
+            assert time.monotonic() < deadline, f"only {self.checks} health checks came"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.stop(None).wait()

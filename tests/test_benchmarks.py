@@ -110,3 +110,15 @@ def test_the_apply_floor_compares_the_plugin_with_three_stand_ins() -> None:
         "`pulumi-resource-qboxmail`: decode, validate, body, PUT, encode",
     ]
     assert all(row[1].endswith("x") and row[2].endswith(" ms") for row in rows[1:]), rows
+
+
+def test_the_engine_watch_row_for_each_way_the_plugin_is_started() -> None:
+    """benchmarks/engine_watch.py on one second at a fast pace: one row per way, no timings."""
+    rows = table_of(ROOT / "benchmarks" / "engine_watch.py", ["--seconds", "1", "--pace", "0.1"])
+    assert [row[0] for row in rows] == [
+        "plugin started with",
+        "no engine address (no watch)",
+        "127.0.0.1:0, where no engine answers (harnesses, benchmarks)",
+        "an engine that answers (the CLI)",
+    ]
+    assert all(row[1].endswith(" ms") and row[3].endswith("%") for row in rows[1:]), rows

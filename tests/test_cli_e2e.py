@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from pulumi import automation as auto
 
 from e2e_support import QUICKSTART_BODY, CliEnv, Printed, inline_stack, run_example, stack_export
+from pulumi_qboxmail import QboxDomainSettings
 from pulumi_qboxmail.emulator import Emulator
 
 pytestmark = pytest.mark.cli
@@ -197,3 +198,32 @@ def test_the_password_is_a_secret_in_the_exported_state_and_the_token_is_nowhere
     ]
     stored_token = default["inputs"]["qboxmail:apiToken"]
     assert isinstance(stored_token, dict) and "ciphertext" in stored_token
+
+
+def test_one_domain_code_twice_fails_preview_naming_both_and_later_stacks_start_afresh(
+    cli_env: CliEnv, emulator: Emulator
+) -> None:
+    def twice() -> None:
+        QboxDomainSettings("main", domain_code=CODE, antispam_level=2)
+        QboxDomainSettings("shop", domain_code=CODE, antispam_level=3)
+
+    def owner(name: str) -> Callable[[], None]:
+        return lambda: QboxDomainSettings(name, domain_code=CODE, antispam_level=2)
+
+    settings = {
+        "config": {"qboxmail:endpoint": emulator.url},
+        "secrets": {"qboxmail:apiToken": TOKEN},
+    }
+    stack = inline_stack(cli_env, "qboxmail-owners", twice, stack="twice", **settings)
+    with pytest.raises(auto.CommandError) as failed:
+        stack.preview()
+    # The engine indents the message's second line under its first.
+    assert (
+        "error: QboxDomainSettings 'shop' has 1 invalid input:\n      domain_code: D123456789 "
+        "is already managed by 'main' in this stack; 'shop' cannot manage it too: one domain "
+        "has one owner, or the two would overwrite each other's settings"
+    ) in str(failed.value)
+
+    # Another stack, next in this process, claims the same code: it sees no claim of the first.
+    inline_stack(cli_env, "qboxmail-owners", owner("other"), stack="other", **settings).preview()
+    assert emulator.requests == []

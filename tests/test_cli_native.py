@@ -8,9 +8,14 @@ an ambient plugin on PATH in the other. Everything talks to the emulator on 127.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -192,3 +197,199 @@ def test_import_of_a_missing_domain_fails(
     assert "no such domain, or it is not visible to this API token" in failed.stdout + failed.stderr
     state = yaml_cli.run("stack", "export", cwd=project).stdout
     assert TYPE not in state
+
+
+def test_import_stores_a_token_set_in_clear_encrypted_and_adopts_only_values_it_accepts(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    project = empty_project(yaml_cli, tmp_path / "refused")
+    yaml_cli.run("stack", "init", "e2e", cwd=project)
+    # In clear: the CLI asks for --plaintext, or the value arrives from the environment or YAML.
+    yaml_cli.run("config", "set", "--plaintext", "qboxmail:apiToken", TOKEN, cwd=project)
+    # A typo must not send the stack to the default (production) endpoint.
+    yaml_cli.run("config", "set", "qboxmail:endpont", emulator.url, cwd=project)
+    emulator.add_domain(
+        MAIN, antispam_level=3, allow_nets=["192.168.1.10/24"], max_email_quota=12345
+    )
+    emulator.clear_log()
+    typo = yaml_cli.run("import", TYPE, "main", MAIN, "--yes", cwd=project, ok=False)
+    assert typo.returncode != 0
+    assert 'is not a qboxmail provider input; did you mean "endpoint"?' in typo.stdout + typo.stderr
+    assert emulator.requests == []
+    yaml_cli.run("config", "rm", "qboxmail:endpont", cwd=project)
+    yaml_cli.run("config", "set", "qboxmail:endpoint", emulator.url, cwd=project)
+
+    generated = project / "generated.yaml"
+    imported = yaml_cli.run(
+        "import", TYPE, "main", MAIN, "--yes", "--out", str(generated), cwd=project
+    )
+    printed = imported.stdout + imported.stderr
+    assert "the import leaves allowNets unmanaged" in printed
+    assert 'item 0 ("192.168.1.10/24") has host bits set' in printed
+    assert "the import leaves maxEmailQuota unmanaged" in printed
+    code = yaml.safe_load(generated.read_text(encoding="utf-8"))
+    props = code["resources"]["main"]["properties"]
+    assert props["antispamLevel"] == 3
+    assert "allowNets" not in props and "maxEmailQuota" not in props
+
+    program = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
+    program["resources"] = code["resources"]
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False), encoding="utf-8")
+    emulator.clear_log()
+    yaml_cli.run("up", "--yes", "--expect-no-changes", cwd=project)
+    assert puts(emulator) == []
+
+    # `pulumi import` itself stores the config as it read it; the next run stores what
+    # CheckConfig gave back.
+    state = yaml_cli.run("stack", "export", cwd=project).stdout
+    assert TOKEN not in state
+    resources = json.loads(state)["deployment"]["resources"]
+    (provider,) = [r for r in resources if r["type"] == "pulumi:providers:qboxmail"]
+    assert set(provider["inputs"]["apiToken"]) == {"4dabf18193072939515e22adb298388d", "ciphertext"}
+
+
+def domains_program(project: Path, resources: dict[str, Any]) -> None:
+    """Write `project`'s program: these resources, the plugin as a project plugin."""
+    program = {
+        "name": f"qboxmail-{project.name}",
+        "runtime": "yaml",
+        "plugins": {"providers": [{"name": "qboxmail", "path": str(PLUGIN_DIR)}]},
+        "resources": resources,
+    }
+    project.mkdir(exist_ok=True)
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False), encoding="utf-8")
+
+
+def domain(code: str, level: int, **options: Any) -> dict[str, Any]:
+    resource = {"type": TYPE, "properties": {"domainCode": code, "antispamLevel": level}}
+    return {**resource, "options": options} if options else resource
+
+
+def test_two_resources_with_one_domain_code_fail_preview_naming_both_and_send_nothing(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    project = tmp_path / "twice"
+    domains_program(project, {
+        "main": domain(MAIN, 2),
+        "shop": domain(MAIN, 3, dependsOn=["${main}"]),  # registered second, whatever the order
+    })  # fmt: skip
+    configure(yaml_cli, project, emulator.url)
+
+    failed = yaml_cli.run("preview", cwd=project, ok=False)
+
+    assert failed.returncode != 0
+    assert (
+        f"{MAIN} is already managed by 'main' in this stack; 'shop' cannot manage it too: one "
+        "domain has one owner, or the two would overwrite each other's settings"
+    ) in failed.stdout + failed.stderr
+    assert emulator.requests == []
+
+
+def test_rename_with_alias_takeover_of_a_deleted_resources_domain_and_replacement_still_work(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    third = "D300000003"
+    emulator.add_domain(third)
+    project = tmp_path / "moves"
+    domains_program(project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 2)})
+    configure(yaml_cli, project, emulator.url)
+    yaml_cli.run("up", "--yes", "--skip-preview", cwd=project)
+    old_main = f"urn:pulumi:e2e::qboxmail-moves::{TYPE}::main"
+
+    # main renamed with an alias; shop deleted while a new resource takes its domain over.
+    domains_program(project, {
+        "primary": domain(MAIN, 2, aliases=[old_main]),
+        "branch": domain(SHOP, 3),
+    })  # fmt: skip
+    emulator.clear_log()
+    yaml_cli.run("up", "--yes", "--skip-preview", cwd=project)
+    assert puts(emulator) == [(f"/api/domains/{SHOP}", {"antispam_level": 3})]
+
+    # primary moves to another domain (a replacement), branch onto the domain primary leaves.
+    domains_program(project, {"primary": domain(third, 2), "branch": domain(MAIN, 3)})
+    emulator.clear_log()
+    up = yaml_cli.run("up", "--yes", "--skip-preview", cwd=project).stdout
+    assert "2 replaced" in up
+    assert sorted(puts(emulator)) == [
+        (f"/api/domains/{MAIN}", {"antispam_level": 3}),
+        (f"/api/domains/{third}", {"antispam_level": 2}),
+    ]
+    state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
+    owned = {r["urn"].rsplit("::", 1)[1]: r["id"] for r in state["resources"] if r["type"] == TYPE}
+    assert owned == {"primary": third, "branch": MAIN}
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """The live child processes of `pid`: pid -> command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                found[int(stat.parent.name)] = cmdline.decode(errors="replace")
+    return found
+
+
+def running(pid: int, command: str) -> bool:
+    """Whether `pid` still runs `command` (neither exited, nor a zombie, nor reused)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return state != "Z" and cmdline == command
+
+
+def test_the_plugin_of_a_killed_cli_exits_and_the_next_up_converges(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    project = tmp_path / "killed"
+    domains_program(
+        project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 3, dependsOn=["${main}"])}
+    )
+    configure(yaml_cli, project, emulator.url)
+    emulator.slow_next(1, 0.0)
+    emulator.slow_next(1, 20.0)  # main's PUT finishes; shop's is in flight when the CLI dies
+    command = [str(yaml_cli.cli), "up", "--yes", "--skip-preview", "--non-interactive"]
+    cli = subprocess.Popen(command, cwd=project, env=yaml_cli.env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    started: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while len(puts(emulator)) < 2 or not started:
+            assert time.monotonic() < deadline and cli.poll() is None, "no two PUTs came"
+            started = children_of(cli.pid)
+            time.sleep(0.1)
+        [(plugin, plugin_command)] = [
+            (pid, line) for pid, line in started.items() if "pulumi-resource-qboxmail" in line
+        ]
+        cli.send_signal(signal.SIGKILL)
+        cli.wait()
+        killed = time.monotonic()
+        while running(plugin, plugin_command):
+            assert time.monotonic() - killed < 30, "the plugin outlived its CLI by 30 s"
+            time.sleep(0.2)
+    finally:
+        cli.kill()
+        for pid, line in started.items():  # the language host, if it lingers
+            if running(pid, line):
+                os.kill(pid, signal.SIGKILL)
+
+    # The state kept what finished; what was in flight is a pending operation.
+    state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
+    assert [r["id"] for r in state["resources"] if r["type"] == TYPE] == [MAIN]
+    assert [(op["type"], op["resource"]["urn"].rsplit("::", 1)[1])
+            for op in state["pending_operations"]] == [("creating", "shop")]  # fmt: skip
+
+    # Recovery, as the README says: remove the killed CLI's lock, then up again.
+    locked = yaml_cli.run("up", "--yes", cwd=project, ok=False)
+    assert "the stack is currently locked" in locked.stdout + locked.stderr
+    yaml_cli.run("cancel", "--yes", cwd=project)
+    emulator.clear_log()
+    yaml_cli.run("up", "--yes", "--skip-preview", cwd=project)
+    assert puts(emulator) == [(f"/api/domains/{SHOP}", {"antispam_level": 3})]
+    yaml_cli.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview", cwd=project)
+    state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
+    assert not state.get("pending_operations")
+    yaml_cli.run("preview", "--expect-no-changes", cwd=project)

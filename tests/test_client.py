@@ -472,6 +472,8 @@ BAD_PAGES: list[tuple[Any, str]] = [
     ({**PAGE, "pagination": {"page": 1, "total_pages": True}}, "pagination.total_pages is not a whole number"),
     ({**PAGE, "pagination": {"page": 1, "total_pages": -1}}, "pagination.total_pages is not a whole number"),
     ({**PAGE, "pagination": {"page": 2, "total_pages": 3}}, "pagination.page is 2, not the page asked for"),
+    ({**PAGE, "pagination": {"page": 1, "total_pages": 1, "total_records": "1"}}, "pagination.total_records is not a whole number"),
+    ({**PAGE, "pagination": {"page": 1, "total_pages": 1, "total_records": -1}}, "pagination.total_records is not a whole number"),
 ]  # fmt: skip
 
 

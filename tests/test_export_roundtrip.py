@@ -102,7 +102,8 @@ def fleet_plugin(
 def export(emulator: Emulator, path: Path, fmt: str) -> Path:
     environ = clean_env(QBOXMAIL_API_TOKEN=TOKEN, QBOXMAIL_ENDPOINT=emulator.url)
     args = ["--format", fmt, "--output", str(path)]
-    assert run(args, environ=environ, stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    err = io.StringIO()
+    assert run(args, environ=environ, stdout=io.StringIO(), stderr=err, cwd=path.parent) == 0, err
     return path
 
 

@@ -7,7 +7,7 @@ import's Read that gets only an id.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +35,6 @@ BODY = {
     "webmail_timezone": "Europe/Rome",
 }
 NO_CHANGE = NativeDiff("none", [], {})
-
-
-@pytest.fixture(scope="module")
-def native(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativePlugin]:
-    config = {"apiToken": Secret(TOKEN), "endpoint": emulator.url, "maxRetrySeconds": "5"}
-    with start_native(tmp_path_factory.mktemp("native"), config, clean_env()) as plugin:
-        yield plugin
 
 
 def puts(emulator: Emulator) -> list[tuple[str, Any]]:
@@ -125,14 +118,49 @@ def test_check_tolerates_unknowns_and_still_checks_names_and_known_items(
     }
 
 
-def test_check_refuses_a_resource_type_it_does_not_serve(native: NativePlugin, code: str) -> None:
-    urn = "urn:pulumi:test::qboxmail-test::qboxmail:index:Mailbox::m"
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [
+        ("qboxmail:index:Mailbox", "qboxmail:index:Mailbox"),
+        # A child's URN names its parent's type first: the type judged is the last one.
+        ("qboxmail:index:DomainSettings$my:index:Other", "my:index:Other"),
+    ],
+    ids=["another-type", "another-type-under-a-domain-settings-parent"],
+)
+def test_check_refuses_a_resource_type_it_does_not_serve(
+    native: NativePlugin, code: str, kind: str, shown: str
+) -> None:
+    urn = f"urn:pulumi:test::qboxmail-test::{kind}::m"
     with pytest.raises(PluginError) as failure:
         native.check({}, {"domainCode": code}, urn=urn)
     assert reason(failure.value) == (
-        "the qboxmail provider has no resource type 'qboxmail:index:Mailbox'; "
-        "it has qboxmail:index:DomainSettings"
+        f"the qboxmail provider has no resource type {shown!r}; it has qboxmail:index:DomainSettings"
     )
+
+
+def test_check_serves_its_type_as_the_child_of_a_component(native: NativePlugin, code: str) -> None:
+    child = "urn:pulumi:test::qboxmail-test::my:index:Comp$qboxmail:index:DomainSettings::d"
+    assert native.check({}, {"domainCode": code}, urn=child) == ({"domainCode": code}, [])
+
+
+def test_check_refuses_a_second_urn_for_a_claimed_domain_code_naming_both(
+    native: NativePlugin,
+) -> None:
+    stack, kind = "urn:pulumi:test::qboxmail-test", "qboxmail:index:DomainSettings"
+    main, shop = f"{stack}::{kind}::main", f"{stack}::acme:index:Shop${kind}::shop"
+    code, other = "D900000001", "D900000002"
+
+    assert native.check({}, {"domainCode": code}, urn=main)[1] == []
+    assert native.check({}, {"domainCode": code}, urn=main)[1] == []  # checked again: still its own
+    _, failures = native.check({}, {"domainCode": code, "antispamLevel": 3}, urn=shop)
+    assert failures == [(
+        "domainCode",
+        f"{code} is already managed by 'main' in this stack; 'shop' cannot manage it too: "
+        "one domain has one owner, or the two would overwrite each other's settings",
+    )]  # fmt: skip
+    # main moves to another domain (a replacement): its old code is free for shop.
+    assert native.check({}, {"domainCode": other}, urn=main)[1] == []
+    assert native.check({}, {"domainCode": code}, urn=shop)[1] == []
 
 
 # ---- diff -------------------------------------------------------------------------------------
@@ -163,13 +191,14 @@ def test_a_domain_code_change_known_or_unknown_is_a_replacement(
 
 
 # ---- create, update, delete ------------------------------------------------------------------
+@pytest.mark.parametrize("unknown", [{"company": UNKNOWN}, {}], ids=["some-unknown", "all-known"])
 def test_preview_create_and_update_send_nothing(
-    native: NativePlugin, emulator: Emulator, code: str
+    native: NativePlugin, emulator: Emulator, code: str, unknown: dict[str, Any]
 ) -> None:
-    news = {"domainCode": code, **SETTINGS, "company": UNKNOWN}
+    news = {"domainCode": code, **SETTINGS, **unknown}
     assert native.create(news, preview=True) == (code, news)
     olds = {"domainCode": code, **SETTINGS}
-    changed = {**olds, "antispamLevel": 1, "chat": UNKNOWN}
+    changed = {**olds, "antispamLevel": 1, **unknown}
     assert native.update(code, olds, changed, preview=True) == changed
     assert emulator.requests == []
 
@@ -227,6 +256,23 @@ def test_secret_inputs_give_secret_outputs(
     ]  # fmt: skip
 
 
+def test_update_keeps_every_secret_input_secret(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    secrets = {"company": Secret("ACME"), "allowNets": Secret(["192.0.2.0/24"]),
+               "antispamLevel": Secret(2), "postmasterPassword": Secret("pw123456")}  # fmt: skip
+    _, outs = apply(native, {"domainCode": Secret(code), "chat": True})
+    emulator.clear_log()
+    news, _ = native.check(outs, {"domainCode": Secret(code), "chat": False, **secrets})
+    assert native.update(code, outs, news) == {"domainCode": Secret(code), "chat": False, **secrets}
+    assert puts(emulator) == [
+        (f"/api/domains/{code}", {
+            "antispam_level": 2, "allow_nets": ["192.0.2.0/24"], "chat": False, "company": "ACME",
+            "postmaster_password": "pw123456", "postmaster_password_confirmation": "pw123456",
+        })
+    ]  # fmt: skip
+
+
 # ---- read: refresh and import -----------------------------------------------------------------
 def test_refresh_reports_drift_in_managed_settings_only(
     native: NativePlugin, emulator: Emulator, code: str
@@ -275,6 +321,34 @@ def test_import_adopts_what_the_api_returns_and_then_shows_no_change(
     assert (checked, failures) == (inputs, [])
     assert native.diff(code, props, checked) == NO_CHANGE
     assert puts(emulator) == []
+
+
+def test_import_leaves_out_live_values_the_rules_refuse_and_says_which_and_why(
+    native: NativePlugin, emulator: Emulator, code: str
+) -> None:
+    emulator.add_domain(code, antispam_level=3, allow_nets=["192.168.1.10/24"],
+                        max_email_quota=12345)  # fmt: skip
+    _, props, inputs = native.read(code)
+    assert props == inputs
+    assert inputs["antispamLevel"] == 3
+    assert "allowNets" not in inputs and "maxEmailQuota" not in inputs
+    # The plugin flushed them before answering; the harness reads its stderr on another thread.
+    deadline = time.monotonic() + 10
+    while len(warnings := [ln for ln in native.stderr_text().splitlines() if code in ln]) < 2:
+        assert time.monotonic() < deadline, native.stderr_text()
+        time.sleep(0.05)
+    assert warnings == [
+        f"warning: DomainSettings {code}: the import leaves allowNets unmanaged, as the live value "
+        'breaks its rule: item 0 ("192.168.1.10/24") has host bits set; use "192.168.1.0/24"',
+        f"warning: DomainSettings {code}: the import leaves maxEmailQuota unmanaged, as the live "
+        "value breaks its rule: must be one of 52428800 (50 MB), 1073741824 (1 GB), 2147483648 "
+        "(2 GB), 3221225472 (3 GB), 4294967296 (4 GB), 5368709120 (5 GB), 6442450944 (6 GB), "
+        "7516192768 (7 GB), 8589934592 (8 GB), 17179869184 (16 GB), 26843545600 (25 GB), "
+        "53687091200 (50 GB), 107374182400 (100 GB); got 12345",
+    ]
+    checked, failures = native.check(inputs, inputs)
+    assert (checked, failures) == (inputs, [])
+    assert native.diff(code, props, checked) == NO_CHANGE
 
 
 def test_import_of_a_missing_domain_is_an_error_not_an_empty_state(native: NativePlugin) -> None:

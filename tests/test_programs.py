@@ -387,19 +387,26 @@ domains:
 """
 
 
+def failed_fleet(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, preview: bool = False
+) -> tuple[Path, str, ProgramRun]:
+    """The fleet run on a fleet file of `text`: the file, the RunError's message, and the run."""
+    path = tmp_path / "fleet.yaml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("FLEET_FILE", str(path))
+    run = ProgramRun(FLEET, project="qboxmail-fleet", preview=preview)
+    with pytest.raises(pulumi.RunError) as info:
+        run.execute()
+    return path, str(info.value), run
+
+
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 def test_fleet_with_a_bad_file_fails_naming_domain_and_field_before_registering(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
 ) -> None:
-    bad = tmp_path / "fleet.yaml"
-    bad.write_text(BAD_FLEET, encoding="utf-8")
-    monkeypatch.setenv("FLEET_FILE", str(bad))
+    bad, message, run = failed_fleet(BAD_FLEET, tmp_path, monkeypatch, preview=preview)
 
-    run = ProgramRun(FLEET, project="qboxmail-fleet", preview=preview)
-    with pytest.raises(pulumi.RunError) as info:
-        run.execute()
-
-    assert str(info.value) == (
+    assert message == (
         f"{bad} has 4 invalid setting(s):\n"
         "  typo.example (D200000002): force_otpp: is not a QboxDomainSettings input; "
         'did you mean "force_otp"?\n'
@@ -412,6 +419,27 @@ def test_fleet_with_a_bad_file_fails_naming_domain_and_field_before_registering(
     )
     assert pulumi.runtime.is_dry_run() is preview
     # The good domain is not registered either: one typo stops the whole fleet.
+    assert run.monitor.requests == []
+
+
+def test_fleet_refuses_a_domain_listed_twice_naming_both_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        "policy: {antispam_level: 2}\n"
+        "domains:\n"
+        "  - {code: D200000001, name: main.example, overrides: {}}\n"
+        "  - {code: D200000002, name: other.example, overrides: {}}\n"
+        "  - {code: D200000001, name: copy.example, overrides: {antispam_level: 3}}\n"
+    )
+    twice, message, run = failed_fleet(text, tmp_path, monkeypatch)
+
+    assert message == (
+        f"{twice} has 1 invalid setting(s):\n"
+        "  copy.example (D200000001): domain_code: D200000001 is already managed by "
+        "'main.example' in this stack; 'copy.example' cannot manage it too: one domain has one "
+        "owner, or the two would overwrite each other's settings"
+    )
     assert run.monitor.requests == []
 
 

@@ -281,6 +281,58 @@ def test_an_unknown_password_does_not_fail_its_known_confirmation_in_preview() -
     )
 
 
+def taken(code: str, owner: str, claimant: str) -> str:
+    return (
+        f"QboxDomainSettings {claimant!r} has 1 invalid input:\n  domain_code: {code} is already "
+        f"managed by {owner!r} in this stack; {claimant!r} cannot manage it too: one domain has "
+        "one owner, or the two would overwrite each other's settings"
+    )
+
+
+def test_a_second_resource_with_a_known_domain_code_fails_naming_the_code_and_both() -> None:
+    def program() -> None:
+        QboxDomainSettings("main", domain_code=CODE, antispam_level=2)
+        QboxDomainSettings("other", domain_code="D000000001")
+        QboxDomainSettings("shop", domain_code=CODE, antispam_level=3)
+
+    monitor = mocked()
+    with pytest.raises(InvalidInputsError) as info:
+        users_test(program)
+
+    assert str(info.value) == taken(CODE, "main", "shop")
+    assert sorted(monitor.registered()) == ["main", "other"]  # the second claim never registered
+
+
+def test_a_domain_code_inside_an_output_is_claimed_once_it_resolves() -> None:
+    def program() -> None:
+        QboxDomainSettings("main", domain_code=pulumi.Output.from_input(CODE))
+        QboxDomainSettings("shop", domain_code=pulumi.Output.from_input(CODE))
+
+    mocked()
+    with pytest.raises(InvalidInputsError) as info:
+        users_test(program)
+
+    assert str(info.value) == taken(CODE, "main", "shop")
+
+
+def test_an_unknown_domain_code_claims_nothing_in_preview() -> None:
+    def program() -> None:
+        source = QboxDomainSettings("source", domain_code=CODE)
+        QboxDomainSettings("later", domain_code=source.id.apply(lambda _: CODE))
+
+    monitor = mocked(preview=True)
+    users_test(program)
+
+    assert isinstance(monitor.registered()["later"]["domain_code"], Unknown)
+
+
+def test_each_run_has_its_own_claims() -> None:
+    # One name per run: a second run with the first run's name would prove nothing.
+    for name in ("first", "second", "third"):
+        mocked()
+        users_test(lambda name=name: QboxDomainSettings(name, domain_code=CODE))
+
+
 def test_help_points_at_the_args_and_the_readme_not_the_sdk_props_and_provider() -> None:
     text = pydoc.render_doc(QboxDomainSettings, renderer=pydoc.plaintext)
     init = text.split("__init__(self", 1)[1].split("-----", 1)[0]

@@ -14,18 +14,20 @@ from typing import Any, cast
 import pulumi
 import yaml
 
-from pulumi_qboxmail import QboxDomainSettings, QboxDomainSettingsArgs, validate
+from pulumi_qboxmail import Claims, QboxDomainSettings, QboxDomainSettingsArgs, validate
 
 HERE = Path(__file__).resolve().parent
 
 
 def load_fleet(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Each domain's name and merged settings; one RunError listing every problem in the file."""
+    """Each domain's name and merged settings; one RunError listing every problem in the file,
+    a domain listed twice included."""
     fleet = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     policy = fleet.get("policy") or {}
     domains: list[tuple[str, dict[str, Any]]] = []
     problems: list[str] = []
-    for entry in fleet.get("domains") or []:
+    claims = Claims()  # a domain listed twice would get two owners fighting over its settings
+    for index, entry in enumerate(fleet.get("domains") or []):
         code = entry.get("code")
         name = str(entry.get("name") or code)
         settings = {**policy, **(entry.get("overrides") or {})}
@@ -33,6 +35,8 @@ def load_fleet(path: Path) -> list[tuple[str, dict[str, Any]]]:
             settings["domain_code"] = code
         # Checked here, before any resource registers, so one run reports every typo in the file.
         _, errors = validate(settings)
+        if not errors:
+            errors = claims.claim(code, index, name)
         problems += [f"{name} ({code}): {error.field}: {error.message}" for error in errors]
         domains.append((name, settings))
     if problems:

@@ -1,5 +1,6 @@
 """Manage Qboxmail domain settings as code with Pulumi."""
 
+from .claims import Claims
 from .client import DEFAULT_ENDPOINT, SANDBOX_ENDPOINT, QboxClient, RetryPolicy
 from .errors import (
     ApiError,
@@ -29,6 +30,7 @@ __all__ = [
     "SANDBOX_ENDPOINT",
     "ApiError",
     "ApiValidationError",
+    "Claims",
     "ConfigurationError",
     "DomainSettings",
     "FieldError",

@@ -26,6 +26,7 @@ from .errors import (
     ConfigurationError,
     FieldReason,
     InvalidSettingsError,
+    ListChangedError,
     NoDomainReturnedError,
     ServerError,
     TransportError,
@@ -41,6 +42,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 LIST_PATH = "/api/domains"
 LIST_PAGE_LIMIT = 100_000
 """Most pages of the domain list: a server that keeps raising total_pages cannot loop forever."""
+LIST_WALKS = 3
+"""Most walks through the domain list while domains are added or deleted under it."""
 
 log = logging.getLogger("pulumi_qboxmail")
 
@@ -103,6 +106,15 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+# Whatever precedes the last "@" of the authority: "user:password@" with or without a scheme.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
+
+
+def redact_userinfo(endpoint: str) -> str:
+    """The endpoint with any credentials in it replaced by `***`, for messages."""
+    return _USERINFO.sub(lambda match: f"{match[1] or ''}***@", endpoint)
+
+
 def check_endpoint(endpoint: str) -> str:
     """The endpoint as a bare base URL; ConfigurationError when unsafe or not a base URL."""
     parts = urlsplit(endpoint.strip())
@@ -110,7 +122,14 @@ def check_endpoint(endpoint: str) -> str:
     if "@" in parts.netloc:
         raise ConfigurationError(key, "must not contain credentials; the token goes in apiToken")
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigurationError(key, f"{endpoint!r} is not an http(s) URL")
+        raise ConfigurationError(key, f"{redact_userinfo(endpoint)!r} is not an http(s) URL")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or parts.netloc.endswith(":"):
+        shown = parts.netloc.rpartition(":")[2]
+        raise ConfigurationError(key, f"must have a port from 1 to 65535, or none; got {shown!r}")
     if parts.path.strip("/") or parts.query or parts.fragment:
         raise ConfigurationError(
             key, f"must be a base URL such as {DEFAULT_ENDPOINT}, without path or query"
@@ -295,8 +314,24 @@ class QboxClient:
 
         Walks pages until `page >= total_pages`; `on_page(page, total_pages, domains so far)` is
         called after each. A domain seen twice (the list shifted during the walk) counts once.
+        A walk whose pages disagree on `total_records`, or that collects another number of
+        domains, saw the list change (pages shift, a domain can be skipped): it walks again, and
+        raises ListChangedError after LIST_WALKS such walks.
         """
+        for _ in range(LIST_WALKS):
+            found, counts = self._walk(query, per, on_page)
+            if set(counts) in ({None}, {len(found)}):
+                return list(found.values())
+        raise ListChangedError(
+            LIST_WALKS, len(found), [n for n in dict.fromkeys(counts) if n is not None]
+        )
+
+    def _walk(
+        self, query: str | None, per: int, on_page: Callable[[int, int, int], None] | None
+    ) -> tuple[dict[str, dict[str, Any]], list[int | None]]:
+        """One walk: the domains by code, and each page's `total_records` (None if not said)."""
         found: dict[str, dict[str, Any]] = {}
+        counts: list[int | None] = []
         page = 1
         while True:
             params: dict[str, str | int] = {"page": page, "per": per}
@@ -304,13 +339,14 @@ class QboxClient:
                 params["query"] = query
             subject = f"domain list page {page}"
             response = self.request("GET", subject, path=LIST_PATH, params=params)
-            resources, total_pages = _list_page(response, page)
+            resources, total_pages, total_records = _list_page(response, page)
+            counts.append(total_records)
             for resource in resources:
                 found.setdefault(resource["code"], resource)
             if on_page is not None:
                 on_page(page, total_pages, len(found))
             if page >= total_pages:
-                return list(found.values())
+                return found, counts
             if page >= LIST_PAGE_LIMIT:
                 raise UnexpectedPageError(page, f"it claims more than {LIST_PAGE_LIMIT} pages")
             page += 1
@@ -374,8 +410,11 @@ class QboxClient:
             self._sleep(delay)
 
 
-def _list_page(response: requests.Response, page: int) -> tuple[list[dict[str, Any]], int]:
-    """The domains and `pagination.total_pages` of a list page; UnexpectedPageError if malformed."""
+def _list_page(
+    response: requests.Response, page: int
+) -> tuple[list[dict[str, Any]], int, int | None]:
+    """The domains, `pagination.total_pages` and `total_records` (None when absent) of a list
+    page; UnexpectedPageError if malformed."""
     try:
         payload = response.json()
     except ValueError:
@@ -395,7 +434,12 @@ def _list_page(response: requests.Response, page: int) -> tuple[list[dict[str, A
     echoed = pagination.get("page", page)
     if echoed != page:
         raise UnexpectedPageError(page, f"pagination.page is {echoed!r}, not the page asked for")
-    return resources, total_pages
+    total_records = pagination.get("total_records")
+    if total_records is not None and (
+        isinstance(total_records, bool) or not isinstance(total_records, int) or total_records < 0
+    ):
+        raise UnexpectedPageError(page, "pagination.total_records is not a whole number")
+    return resources, total_pages, total_records
 
 
 def _said(value: Any, token: str) -> str | None:

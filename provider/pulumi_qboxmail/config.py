@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .client import DEFAULT_ENDPOINT, QboxClient, RetryPolicy, check_endpoint
+from pulumi.output import Unknown
+
+from .client import DEFAULT_ENDPOINT, QboxClient, RetryPolicy, check_endpoint, check_token
 from .errors import ConfigurationError
+from .model import unknown_field
+
+PREFIX = "qboxmail:"
+ENGINE_KEYS = ("version",)
+"""Keys the engine itself adds to a provider's config (a default provider's plugin version)."""
 
 
 @dataclass(frozen=True)
@@ -22,12 +29,29 @@ class Option:
     description: str
     secret: bool = False
 
-    def lookup(self, config: Any, environ: Mapping[str, str]) -> str | None:
+    def lookup(self, config: Any, environ: Mapping[str, str]) -> str | Unknown | None:
+        """The raw value: stack config, else environment, else default; an unknown stays one."""
+        return self.find(config, environ)[0]
+
+    def find(self, config: Any, environ: Mapping[str, str]) -> tuple[str | Unknown | None, str]:
+        """The raw value and the knob it came from: `qboxmail:<key>`, the variable, or `default`."""
         # `config` is anything with get("qboxmail:<key>"): a dict, or the dynamic SDK's Config.
-        value = config.get(f"qboxmail:{self.key}") if config is not None else None
-        if value in (None, ""):
-            value = environ.get(self.env) or self.default
-        return None if value is None else str(value)
+        value = config.get(f"{PREFIX}{self.key}") if config is not None else None
+        if isinstance(value, Unknown):
+            return value, f"{PREFIX}{self.key}"
+        if value not in (None, ""):
+            return str(value), f"{PREFIX}{self.key}"
+        if environ.get(self.env):
+            return environ[self.env], self.env
+        return self.default, "default"
+
+    def parse(self, raw: str | None) -> Any:
+        """The value the client takes; ConfigurationError, naming this key, when unusable."""
+        if self.secret:
+            return None if raw is None else check_token(raw)
+        if self.key == "endpoint":
+            return check_endpoint(raw or DEFAULT_ENDPOINT)
+        return _positive(self, raw)
 
 
 OPTIONS = (
@@ -114,22 +138,67 @@ def _positive(option: Option, raw: str | None) -> Any:
     raise ConfigurationError(f"qboxmail:{option.key}", f"{rule}; got {raw!r}")
 
 
+def _given_keys(config: Any) -> list[str]:
+    """The `qboxmail:*` keys set in `config`: a dict, or the dynamic SDK's Config."""
+    # The SDK's Config can only be asked for a key by name; what Configure received is in _props.
+    given = config if isinstance(config, Mapping) else getattr(config, "_props", None) or {}
+    return sorted(key for key in given if isinstance(key, str) and key.startswith(PREFIX))
+
+
+def strangers(keys: Iterable[str]) -> list[ConfigurationError]:
+    """A problem for each key (without `qboxmail:`) the provider does not have: a typo must
+    never fall back to a default, such as the production endpoint."""
+    known = tuple(option.key for option in OPTIONS)
+    found = []
+    for key in keys:
+        if key not in known and key not in ENGINE_KEYS:
+            error = unknown_field(key, names=known, resource="qboxmail provider")
+            found.append(ConfigurationError(f"{PREFIX}{key}", error.message))
+    return found
+
+
+def check_settings(config: Any, environ: Mapping[str, str]) -> list[ConfigurationError]:
+    """Every problem with the provider's settings; a value not known yet is checked once known."""
+    problems = strangers(key.removeprefix(PREFIX) for key in _given_keys(config))
+    for option in OPTIONS:
+        raw = option.lookup(config, environ)
+        if isinstance(raw, Unknown):
+            continue
+        try:
+            option.parse(raw)
+        except ConfigurationError as exc:
+            problems.append(exc)
+    return problems
+
+
 def build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
-    """A client, or None when no token is set; ConfigurationError on any bad value."""
-    token, endpoint, connect, read, attempts, budget = (
-        option.lookup(config, environ) for option in OPTIONS
-    )
-    endpoint = check_endpoint(endpoint or DEFAULT_ENDPOINT)
-    connect_timeout = _positive(OPTIONS[2], connect)
-    read_timeout = _positive(OPTIONS[3], read)
-    policy = RetryPolicy(
-        max_attempts=_positive(OPTIONS[4], attempts), max_elapsed=_positive(OPTIONS[5], budget)
-    )
+    """A client, or None when no token is set; ConfigurationError on the first bad setting,
+    naming the knob the value came from: the stack config key, or the environment variable."""
+    try:
+        return _build_client(config, environ)
+    except ConfigurationError as exc:
+        for option in OPTIONS:
+            knob = option.find(config, environ)[1]
+            if exc.key == f"{PREFIX}{option.key}" and knob != "default":
+                raise ConfigurationError(knob, exc.problem) from None
+        raise
+
+
+def _build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
+    problems = check_settings(config, environ)
+    if problems:
+        raise problems[0]
+    values = []
+    for option in OPTIONS:
+        raw = option.lookup(config, environ)
+        if isinstance(raw, Unknown):
+            raise ConfigurationError(f"{PREFIX}{option.key}", "is not known yet")
+        values.append(option.parse(raw))
+    token, endpoint, connect, read, attempts, budget = values
     if not token:
         return None
-    return QboxClient(
-        token, endpoint, connect_timeout=connect_timeout, read_timeout=read_timeout, retry=policy
-    )
+    policy = RetryPolicy(max_attempts=attempts, max_elapsed=budget)
+    return QboxClient(token, endpoint, connect_timeout=connect, read_timeout=read, retry=policy)
 
 
 class ApiAccess:

@@ -169,11 +169,28 @@ def overlay(stored: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any
     return outs
 
 
-def adopt(code: str, live: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs of a domain adopted as it is (import): every setting the API returned."""
+@dataclass(frozen=True)
+class Adopted:
+    """A domain adopted as it is: its inputs, and the live values left out of them."""
+
+    inputs: dict[str, Any]
+    left_out: list[FieldError]
+    """Each refused live value and its rule; a refused code is reported but kept."""
+
+
+def adopt(code: str, live: Mapping[str, Any]) -> Adopted:
+    """The inputs of a domain adopted as it is (import, export): every setting the API returned
+    that the rules accept. A refused one would fail the adopting program's next preview, so it
+    stays unmanaged instead.
+    """
     settings = {
         name: normalize_value(name, live[name])
         for name in SETTINGS
         if name in live and live[name] is not None
     }
-    return {"domain_code": code, **settings}
+    inputs = {"domain_code": code, **settings}
+    _, errors = validate(inputs)
+    for error in errors:
+        if error.field != "domain_code":
+            inputs.pop(error.field, None)  # a field may break more than one rule
+    return Adopted(inputs, errors)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 
 from pulumi.errors import RunError
 
 from .model import FieldError
 
+KNOBS: Mapping[str, str] = {
+    "apiToken": "qboxmail:apiToken (or QBOXMAIL_API_TOKEN)",
+    "endpoint": "qboxmail:endpoint",
+}
+"""How advice names the settings to check; a tool that knows where each came from passes its own
+names to `render`."""
+
 
 class QboxError(Exception):
     """Root of every error raised by pulumi_qboxmail."""
+
+    def render(self, knobs: Mapping[str, str] = KNOBS) -> str:
+        """The message, naming each setting it advises to check as `knobs` does."""
+        return str(self)
 
 
 class ConfigurationError(QboxError):
@@ -134,9 +145,12 @@ class ApiError(QboxError):
         return [f"{prefix} {line} (HTTP {self.status})" for line in said]
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, knobs: Mapping[str, str] = KNOBS) -> str:
         head = (
             f"QboxDomainSettings {self.domain_code}: {self.summary} "
-            f"({_status_text(self.status)}){self._gave_up()}. {self.advice}"
+            f"({_status_text(self.status)}){self._gave_up()}. {self.advice.format_map(knobs)}"
         )
         return "\n".join([head, *self.reasons()])
 
@@ -145,14 +159,14 @@ class UnauthorizedError(ApiError):
     """401: the token is missing or wrong."""
 
     summary = "Qboxmail refused the API token"
-    advice = "Check qboxmail:apiToken (or QBOXMAIL_API_TOKEN)."
+    advice = "Check {apiToken}."
 
 
 class UnexpectedBodyError(ApiError):
     """A success status whose body is not the documented `{"resources": [...]}` envelope."""
 
     summary = 'Qboxmail answered without the documented {"resources": [...]} envelope'
-    advice = "Check that qboxmail:endpoint points at the Qboxmail API."
+    advice = "Check that {endpoint} points at the Qboxmail API."
 
 
 class NoDomainReturnedError(UnexpectedBodyError):
@@ -165,7 +179,7 @@ class NoDomainReturnedError(UnexpectedBodyError):
 class WrongDomainReturnedError(UnexpectedBodyError):
     """A success that returned a domain other than the one asked for."""
 
-    advice = "Check that qboxmail:endpoint points at the Qboxmail API; report it if it does."
+    advice = "Check that {endpoint} points at the Qboxmail API; report it if it does."
 
     def __init__(self, domain_code: str, status: int, returned: str) -> None:
         super().__init__(domain_code, status)
@@ -229,11 +243,14 @@ class TransportError(QboxError):
         self.elapsed = elapsed
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, knobs: Mapping[str, str] = KNOBS) -> str:
         tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
         return (
             f"QboxDomainSettings {self.domain_code}: no answer from {self.endpoint} "
             f"({self.reason}, no HTTP status); gave up after {tries} over {self.elapsed:.1f}s. "
-            "Check qboxmail:endpoint, the network and the timeout settings."
+            f"Check {knobs['endpoint']}, the network and the timeout settings."
         )
 
 
@@ -246,10 +263,32 @@ class UnexpectedPageError(QboxError):
         self.problem = problem
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, knobs: Mapping[str, str] = KNOBS) -> str:
         return (
             f"Qboxmail answered page {self.page} of the domain list (GET /api/domains) with an "
-            f"unexpected shape: {self.problem}. Check that qboxmail:endpoint points at the "
+            f"unexpected shape: {self.problem}. Check that {knobs['endpoint']} points at the "
             "Qboxmail API."
+        )
+
+
+class ListChangedError(QboxError):
+    """The domain list kept changing while it was walked: what was collected is not the fleet."""
+
+    def __init__(self, walks: int, collected: int, counted: Sequence[int]) -> None:
+        super().__init__(walks, collected, tuple(counted))
+        self.walks = walks
+        self.collected = collected
+        self.counted = tuple(counted)
+        """Each count the last walk's pages gave, in order, without repeats."""
+
+    def __str__(self) -> str:
+        return (
+            f"the domain list (GET /api/domains) changed while it was read: {self.walks} walks "
+            f"through its pages, the last collected {self.collected} domains where its pages "
+            f"counted {', then '.join(map(str, self.counted))} (pagination.total_records). "
+            "Retry when no domain is being added or deleted."
         )
 
 

@@ -1,24 +1,31 @@
 """Export the live domains as a fleet file, a Pulumi program, or a Pulumi import file.
 
-    python -m pulumi_qboxmail export [CODE ...] [--query TEXT] [--format fleet|python|import]
-                                     [--output PATH] [--force] [--per N]
+    python -m pulumi_qboxmail export [CODE ...] [--query TEXT]
+                                     [--format fleet|yaml|python|import] [--output PATH]
+                                     [--force] [--allow-empty] [--stack NAME] [--per N]
 
-A tool beside the product: it reads the token, endpoint, timeouts and retry bounds from the same
-QBOXMAIL_* environment variables as the provider, reads the domains with `GET /api/domains` page
-by page (or one GET per code given), and never sends a write request.
+A tool beside the product. Inside a Pulumi project it reads the token, endpoint, timeouts and
+retry bounds from the current stack's `qboxmail:*` config (through the Automation API, secrets
+included), with the provider's QBOXMAIL_* environment variables as the fallback, in the
+provider's own precedence (config.OPTIONS). It reads the domains with `GET /api/domains` page by
+page (or one GET per code given), and never sends a write request.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import os
 import re
+import stat
 import sys
+import tempfile
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -27,14 +34,18 @@ import yaml
 
 from . import core
 from .client import QboxClient, domain_code
-from .config import build_client
+from .config import OPTIONS, build_client
 from .errors import ConfigurationError, OutputError, QboxError
-from .model import FIELDS, PULUMI_NAMES, SETTINGS, validate
+from .model import FIELDS, PULUMI_NAMES, SETTINGS
 
-FORMATS = ("fleet", "python", "import")
+FORMATS = ("fleet", "yaml", "python", "import")
 IMPORT_TYPE = "qboxmail:index:DomainSettings"
 DEFAULT_PER = 100
 PREFIX = "qboxmail export: "
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml", "Pulumi.json")
+STDOUT = ("-", "/dev/stdout")
+RESERVED = frozenset({*PULUMI_NAMES.values(), "pulumi"})
+"""Names a resource never gets: the YAML program's variables (and Pulumi YAML's own `pulumi`)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,10 @@ class Export:
     """`CODE setting: problem` for each live value the provider's rules reject."""
     endpoint: str
     made_at: datetime
+    project: str = "qboxmail-fleet"
+    """The Pulumi project name a YAML program gets."""
+    plugins: Any = None
+    """The `plugins` a YAML program keeps from the project it replaces, if any."""
 
     @property
     def not_returned(self) -> list[str]:
@@ -79,10 +94,10 @@ def resource_base(name: str, code: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or code.lower()
 
 
-def unique_names(pairs: Iterable[tuple[str, str]]) -> list[str]:
-    """Resource names for `(domain name, code)` pairs, in order; a later duplicate gets `-2`,
-    `-3`, ... (the first free one)."""
-    taken: set[str] = set()
+def unique_names(pairs: Iterable[tuple[str, str]], reserved: Iterable[str] = ()) -> list[str]:
+    """Resource names for `(domain name, code)` pairs, in order; a later duplicate, or a name
+    `reserved`, gets `-2`, `-3`, ... (the first free one)."""
+    taken: set[str] = set(reserved)
     names: list[str] = []
     for name, code in pairs:
         base = candidate = resource_base(name, code)
@@ -100,19 +115,16 @@ def build(live: Iterable[Mapping[str, Any]], endpoint: str, made_at: datetime) -
     left_out: list[str] = []
     for item in live:
         code = str(item["code"])
-        settings = core.adopt(code, item)
-        # A live value the provider would refuse cannot be adopted; leave it unmanaged and say so.
-        _, errors = validate(settings)
-        left_out += [f"{code} {error}" for error in errors]
-        if any(error.field == "domain_code" for error in errors):
+        adopted = core.adopt(code, item)
+        left_out += [f"{code} {error}" for error in adopted.left_out]
+        if any(error.field == "domain_code" for error in adopted.left_out):
             continue  # no resource can hold a code the provider refuses
-        for error in errors:
-            settings.pop(error.field, None)  # a field may break more than one rule
+        settings = adopted.inputs
         del settings["domain_code"]
         found.append((str(item.get("name") or code), code, settings))
     # Sorted before naming, so a repeated name's suffix always goes to the same domain.
     found.sort(key=lambda entry: (resource_base(entry[0], entry[1]), entry[1]))
-    names = unique_names((name, code) for name, code, _ in found)
+    names = unique_names(((name, code) for name, code, _ in found), RESERVED)
     domains = [
         Domain(code, resource, name, settings)
         for resource, (name, code, settings) in zip(names, found, strict=True)
@@ -149,6 +161,23 @@ def overrides(domain: Domain, shared: Mapping[str, Any], returned: Sequence[str]
     }
 
 
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (line and paragraph separators, NEL,
+    controls, format characters, lone surrogates) as a Python-style escape: safe in a comment."""
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
+
+
 def header(export: Export) -> list[str]:
     """The facts every format states first, as lines of text without comment markers."""
     made = export.made_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -166,11 +195,31 @@ def header(export: Export) -> list[str]:
             + "; ".join(export.left_out)
             + "."
         )
-    return [line for text in paragraphs for line in textwrap.wrap(text, 96)]
+    # Escaped before wrapping, which would turn a tab or carriage return into a plain space.
+    return [line for text in paragraphs for line in textwrap.wrap(printable(text), 96)]
 
 
 def _comment(lines: Iterable[str]) -> str:
-    return "".join(f"# {line}\n" for line in lines)
+    # Escaped here, so no text from the API can end a comment line early in any format.
+    return "".join(f"# {printable(line)}\n" for line in lines)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes a string with any character that is not printable double-quoted, where YAML
+    escapes it: PyYAML's plain or single-quoted style would keep a NEL raw and lose it."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = None if value.isprintable() else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def _yaml(document: Any) -> str:
+    text: str = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return text
 
 
 def render_fleet(export: Export) -> str:
@@ -194,8 +243,48 @@ def render_fleet(export: Export) -> str:
             for d in export.domains
         ],
     }
-    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    return _comment([*header(export), *textwrap.wrap(note, 96)]) + "\n" + body
+    return _comment([*header(export), *textwrap.wrap(note, 96)]) + "\n" + _yaml(document)
+
+
+def _interpolation_safe(value: Any) -> Any:
+    # Pulumi YAML reads `${...}` in any string as an expression; `$$` is a literal `$`.
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, list):
+        return [_interpolation_safe(item) for item in value]
+    return value
+
+
+def render_yaml(export: Export) -> str:
+    """A Pulumi YAML program: the policy as `variables`, one DomainSettings per domain whose
+    properties use them where the domain has the policy's value."""
+    shared = policy(export)
+    resources: dict[str, Any] = {}
+    for d in export.domains:
+        properties: dict[str, Any] = {"domainCode": d.code}
+        for name, value in d.settings.items():
+            same = name in shared and _key(value) == _key(shared[name])
+            pulumi_name = PULUMI_NAMES[name]
+            properties[pulumi_name] = f"${{{pulumi_name}}}" if same else _interpolation_safe(value)
+        resources[d.name] = {"type": IMPORT_TYPE, "properties": properties}
+    document: dict[str, Any] = {
+        "name": export.project,
+        "runtime": "yaml",
+        "description": "Qboxmail domains adopted as code: one DomainSettings per domain.",
+    }
+    if export.plugins is not None:
+        document["plugins"] = export.plugins
+    if shared:
+        document["variables"] = {
+            PULUMI_NAMES[name]: _interpolation_safe(value) for name, value in shared.items()
+        }
+    document["resources"] = resources
+    note = (
+        "variables: per exported setting, the value most domains share (a tie goes to the value "
+        "whose JSON text sorts first); a domain with another value has it written out, and a "
+        "domain for which the API did not return a setting leaves it unmanaged."
+    )
+    return _comment([*header(export), *textwrap.wrap(note, 96)]) + "\n" + _yaml(document)
 
 
 def render_python(export: Export) -> str:
@@ -232,6 +321,7 @@ def render_import(export: Export) -> str:
 
 RENDERERS: dict[str, Callable[[Export], str]] = {
     "fleet": render_fleet,
+    "yaml": render_yaml,
     "python": render_python,
     "import": render_import,
 }
@@ -266,40 +356,170 @@ def check_codes(codes: Sequence[str]) -> list[str]:
     return [domain_code(code) for code in dict.fromkeys(codes)]
 
 
-def check_output(path: str | None, force: bool) -> None:
-    """Refuse, before any request, an output that exists (without --force) or cannot be made."""
-    if path is None or path == "-":
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(path, "it is a directory")
-    if target.exists() and not force:
-        raise OutputError(path, "it exists; pass --force to overwrite it")
-    folder = target.parent
-    if not folder.is_dir():
+def _output_kind(path: str, force: bool) -> str:
+    """How to write `path`: `new`, `replace` (a regular file, with --force) or `stream` (an
+    existing FIFO or character device, written into as it is); OutputError otherwise."""
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise OutputError(path, exc.strerror or type(exc).__name__) from None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(path)
+        except OSError:
+            info = None
+        if info is None or stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
+            # Replacing the link would drop it; writing through it would replace its target.
+            raise OutputError(path, "it is a symbolic link; give the path it points to")
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise OutputError(path, "it is a directory")
+        if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
+            return "stream"
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputError(path, "it is neither a regular file, a FIFO nor a character device")
+        if not force:
+            raise OutputError(path, "it exists; pass --force to overwrite it")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
         raise OutputError(path, f"the directory {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(path, f"the directory {folder} is not writable")
+    return "new" if info is None else "replace"
+
+
+def check_output(path: str | None, force: bool) -> None:
+    """Refuse, before any request, an output that cannot be written: an existing file without
+    --force, a directory, a link, a missing or read-only directory, a name too long."""
+    if path is not None and path not in STDOUT:
+        _output_kind(path, force)
 
 
 def write(text: str, path: str | None, force: bool, stdout: IO[str]) -> None:
-    """Write the whole text at once: a failure leaves no partial file behind."""
-    if path is None or path == "-":
+    """Write the whole text at once: a failure leaves no partial file behind.
+
+    A regular file is written to a temporary file made exclusively (mkstemp, short-named) beside
+    it, then linked in place (a new file, never overwriting one that appeared meanwhile) or
+    renamed over it (with --force). A FIFO or character device is written into, never replaced.
+    """
+    if path is None or path in STDOUT:
         stdout.write(text)
         stdout.flush()
         return
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    data = text.encode("utf-8")
+    kind = _output_kind(path, force)  # again: the path may have changed during the requests
     try:
-        temporary.write_text(text, encoding="utf-8")
-        if force:
-            os.replace(temporary, target)
-        else:
-            os.link(temporary, target)  # fails if the file appeared meanwhile: never overwrite
+        if kind == "stream":
+            _write_into(path, data)
+            return
+        fd, temporary = tempfile.mkstemp(
+            prefix=".qbx-", suffix=".tmp", dir=os.path.dirname(path) or "."
+        )
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # as a new file gets, not mkstemp's 0600
+            if kind == "replace":
+                os.replace(temporary, path)  # a rename: replaces a link itself, never its target
+            else:
+                os.link(temporary, path)  # fails if the file appeared meanwhile: never overwrite
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
     except OSError as exc:
         raise OutputError(path, exc.strerror or type(exc).__name__) from None
+
+
+def _write_into(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a file since it was checked
+            raise OutputError(path, "it was replaced by a regular file while the export ran")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     finally:
-        temporary.unlink(missing_ok=True)
+        os.close(fd)
+
+
+@dataclass
+class Source:
+    """Where the export's settings come from: a stack's `qboxmail:*` config, else the
+    environment, looked up with the provider's own options and precedence."""
+
+    config: dict[str, str] = field(default_factory=dict)
+    stack: str | None = None
+    project: Path | None = None
+    """The project file (Pulumi.yaml) the export runs under, if any."""
+
+    def knob(self, key: str, environ: Mapping[str, str]) -> str:
+        """The setting `key` as the user set it: the stack config key, the variable or the
+        default, named so that they can find it."""
+        option = next(option for option in OPTIONS if option.key == key)
+        knob = option.find(self.config, environ)[1]
+        if knob == option.env:
+            return knob
+        if knob != "default":
+            return f"{knob} (stack {self.stack})"
+        where = f"qboxmail:{key} in stack {self.stack} or " if self.stack else ""
+        value = f"the default, {option.default}" if option.default else "not set"
+        return f"{key} ({value}; set {where}{option.env})"
+
+    def knobs(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {key: self.knob(key, environ) for key in ("apiToken", "endpoint")}
+
+
+def find_project(start: Path) -> Path | None:
+    """The Pulumi project file of `start` or its nearest parent that has one, as `pulumi` does."""
+    for folder in (start, *start.parents):
+        for name in PROJECT_FILES:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def read_source(start: Path, stack: str | None, environ: Mapping[str, str]) -> Source:
+    """The current (or given) stack's `qboxmail:*` config when `start` is in a Pulumi project,
+    read with the Automation API (secrets decrypted); an empty Source outside any project."""
+    project = find_project(start)
+    if project is None:
+        if stack is not None:
+            raise ConfigurationError(f"--stack {stack}", f"there is no Pulumi project in {start}")
+        return Source()
+    # Imported only here: it costs a second, and outside a project it is not needed.
+    from pulumi import automation as auto
+
+    where = f"the stack config of {project}"
+    try:
+        workspace = auto.LocalWorkspace(work_dir=str(project.parent), env_vars=dict(environ))
+        if stack is None:
+            current = workspace.stack()
+            if current is None:
+                return Source(project=project)  # no stack selected: the environment only
+            stack = current.name
+        values = workspace.get_all_config(stack)
+    except FileNotFoundError:
+        raise ConfigurationError(where, "no `pulumi` CLI on PATH to read it with") from None
+    except auto.errors.CommandError as exc:
+        said = str(exc).split(" stderr: ", 1)[-1].strip().splitlines() or ["pulumi failed"]
+        raise ConfigurationError(where, f"`pulumi` could not read it: {said[0]}") from None
+    config = {k: str(v.value) for k, v in values.items() if k.startswith("qboxmail:")}
+    return Source(config, stack, project)
+
+
+def project_keys(source: Source, path: str | None, start: Path) -> tuple[str, Any]:
+    """The name (and plugins) a YAML program gets: the current project's, so the program can
+    replace its Pulumi.yaml; else the name of the directory it is written to."""
+    if source.project is not None:
+        with contextlib.suppress(OSError, yaml.YAMLError, AttributeError):
+            settings = yaml.safe_load(source.project.read_text(encoding="utf-8"))
+            return str(settings["name"]), settings.get("plugins")
+    folder = start / os.path.dirname(path) if path not in (None, *STDOUT) else start
+    return resource_base(folder.resolve().name, "qboxmail-fleet"), None
 
 
 def parser(prog: str = "qboxmail-export") -> argparse.ArgumentParser:
@@ -307,17 +527,20 @@ def parser(prog: str = "qboxmail-export") -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog=prog,
         description=(
-            "Export live Qboxmail domains as a fleet file (default), a Pulumi program or a "
-            "Pulumi import file. The token and endpoint come from QBOXMAIL_API_TOKEN and "
-            "QBOXMAIL_ENDPOINT, as for the provider."
+            "Export live Qboxmail domains as a fleet file (default), a Pulumi YAML or Python "
+            "program, or a Pulumi import file. Inside a Pulumi project the token, endpoint and "
+            "other settings come from the current stack's qboxmail:* config, else from the "
+            "provider's QBOXMAIL_* environment variables."
         ),
     )
     add = cli.add_argument
     add("codes", nargs="*", metavar="CODE", help="domains to export (default: all the token sees)")
     add("--query", metavar="TEXT", help="export the domains whose code or name contains TEXT")
     add("--format", choices=FORMATS, default="fleet", help="what to write (default: fleet)")
-    add("--output", "-o", metavar="PATH", help="file to write; - or none for stdout")
-    add("--force", action="store_true", help="overwrite PATH if it exists")
+    add("--output", "-o", metavar="PATH", help="file to write; -, /dev/stdout or none for stdout")
+    add("--force", action="store_true", help="overwrite PATH if it is a regular file")
+    add("--allow-empty", action="store_true", help="write the file even when no domain is found")
+    add("--stack", metavar="NAME", help="read this stack's config (default: the current stack)")
     add(
         "--per",
         type=int,
@@ -328,6 +551,23 @@ def parser(prog: str = "qboxmail-export") -> argparse.ArgumentParser:
     return cli
 
 
+def _no_token(source: Source) -> ConfigurationError:
+    if source.stack is not None:
+        return ConfigurationError(
+            "qboxmail:apiToken",
+            f"is set neither in stack {source.stack} nor as QBOXMAIL_API_TOKEN; run `pulumi "
+            "config set --secret qboxmail:apiToken <token>`",
+        )
+    if source.project is not None:
+        problem = (
+            f"is not set, and no stack of {source.project} is selected to read qboxmail:apiToken "
+            "from; run `pulumi stack select` or pass --stack"
+        )
+    else:
+        problem = "is not set; outside a Pulumi project the export reads the token from it only"
+    return ConfigurationError("QBOXMAIL_API_TOKEN", problem)
+
+
 def run(
     argv: Sequence[str] | None = None,
     *,
@@ -335,9 +575,11 @@ def run(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     prog: str = "qboxmail-export",
+    cwd: Path | None = None,
 ) -> int:
     """Run the export command; 0 on success, 1 with one line per problem on stderr."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    env = os.environ if environ is None else environ
     cli = parser(prog)
     args = cli.parse_args(argv)
     if args.codes and args.query is not None:
@@ -351,25 +593,41 @@ def run(
             err.write(f"\r{PREFIX}{text}\033[K")
             err.flush()
 
+    source = Source()
+    start = Path.cwd() if cwd is None else cwd
     try:
         codes = check_codes(args.codes)
         check_output(args.output, args.force)
-        client = build_client(None, os.environ if environ is None else environ)
+        source = read_source(start, args.stack, env)
+        client = build_client(source.config, env)
         if client is None:
-            raise ConfigurationError(
-                "QBOXMAIL_API_TOKEN", "is not set; the export reads the token from it only"
-            )
+            raise _no_token(source)
         live = fetch(client, codes, args.query, args.per, progress)
         if progress is not None:
             err.write("\n")
+        project, plugins = project_keys(source, args.output, start)
         export = build(live, client.endpoint, datetime.now(timezone.utc))
+        export = dataclasses.replace(export, project=project, plugins=plugins)
+        if not export.domains and not args.allow_empty:
+            what = f"matching {args.query!r} " if args.query else ""
+            raise OutputError(
+                args.output or "-",
+                f"the export found no domain {what}at {client.endpoint}; pass --allow-empty to "
+                "write an empty file",
+            )
         write(RENDERERS[args.format](export), args.output, args.force, out)
     except QboxError as exc:
         if progress is not None:
             err.write("\n")
-        for line in str(exc).splitlines():
+        for line in exc.render(source.knobs(env)).splitlines():
             err.write(f"{PREFIX}{line}\n")
         return 1
+    count = len(export.domains)
+    written = "stdout" if args.output in (None, *STDOUT) else args.output
+    err.write(
+        f"{PREFIX}wrote {count} domain{'' if count == 1 else 's'} ({args.format}) to {written}, "
+        f"read from {client.endpoint} as set by {source.knob('endpoint', env)}\n"
+    )
     return 0
 
 

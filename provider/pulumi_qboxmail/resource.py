@@ -1,15 +1,18 @@
 """The QboxDomainSettings resource and its typed inputs."""
 
 import functools
+import weakref
 from collections.abc import Awaitable, Sequence
 from typing import Any, overload
 
 import pulumi
 import pulumi.dynamic
 from pulumi.output import Unknown
+from pulumi.runtime.settings import get_monitor
 from typing_extensions import Required, TypedDict, Unpack
 
 from . import core
+from .claims import FIELD, Claims
 from .core import CONFIRMATION, PASSWORD
 from .errors import InvalidInputsError
 from .model import FIELDS, SECRET_FIELDS, FieldError
@@ -198,6 +201,31 @@ def _raise_failures(resource_name: str, failures: list[FieldError], only: str = 
         raise InvalidInputsError(resource_name, failures)
 
 
+_RUNS: weakref.WeakKeyDictionary[object, Claims] = weakref.WeakKeyDictionary()
+_NO_MONITOR = Claims()
+
+
+def _claims_of_this_run() -> Claims:
+    """The claims of the program run now: one per resource monitor.
+
+    The Automation API gives each run, and `set_mocks` each set of mocks, a monitor of its own,
+    so stacks run one after another in one process never see each other's claims.
+    """
+    monitor = get_monitor()
+    if monitor is None:
+        return _NO_MONITOR
+    return _RUNS.setdefault(monitor, Claims())
+
+
+def _claimed(resource_name: str, owner: object, code: Any) -> Any:
+    """`code`, claimed for this resource now if known, or once it resolves if later."""
+    if core.holds(code, LATER):
+        claim = functools.partial(_claimed, resource_name, owner)
+        return pulumi.Output.from_input(code).apply(claim)
+    _raise_failures(resource_name, _claims_of_this_run().claim(code, owner, resource_name))
+    return code
+
+
 class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="DomainSettings"):
     """The settings of one existing Qboxmail domain, managed as code.
 
@@ -356,6 +384,9 @@ class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="Domai
         props.update(args or {})
         props.update(kwargs)
         props = _checked(resource_name, props)
+        # One owner per domain in a run; under a parent, a name is only unique beside it.
+        parent = id(opts.parent) if opts is not None and opts.parent is not None else None
+        props[FIELD] = _claimed(resource_name, (parent, resource_name), props[FIELD])
         for name in SECRET_FIELDS:
             if props[name] is not None:
                 props[name] = pulumi.Output.secret(props[name])

@@ -14,8 +14,17 @@ from .model import PULUMI_NAMES, RULES, SECRET_FIELDS, DomainSettings
 
 PACKAGE = "qboxmail"
 TOKEN = f"{PACKAGE}:index:DomainSettings"
-PYTHON_PACKAGE = "pulumi_qboxmail_native"
-"""The generated SDK's module; `pulumi_qboxmail` is this distribution's own."""
+PYTHON_PACKAGE = "pulumi_qboxmail_sdk"
+"""The generated SDK's module (distribution `pulumi-qboxmail-sdk`); `pulumi_qboxmail` is ours."""
+NPM_PACKAGE = "@pulumi-qboxmail/qboxmail"
+REPOSITORY = "github.com/pulumi-qboxmail/pulumi-qboxmail"
+GO_IMPORT_PATH = f"{REPOSITORY}/sdk/go/qboxmail"
+"""Where sdk/go lives in the repository, whose go.mod is sdk/go.mod."""
+PLUGIN_SOURCE = (
+    "The SDK drives the provider plugin `pulumi-resource-qboxmail`, which ships in the Python "
+    f"package `pulumi-qboxmail` (https://{REPOSITORY}): `pipx install pulumi-qboxmail` puts it "
+    "on PATH, where the Pulumi engine finds it."
+)
 
 _TYPES = {"integer": "integer", "boolean": "boolean", "string": "string", "number": "number"}
 
@@ -68,6 +77,7 @@ def package_schema() -> dict[str, Any]:
         "keywords": ["pulumi", "qboxmail", "email", "category/utility", "kind/native"],
         "license": "Apache-2.0",
         "publisher": "pulumi-qboxmail",
+        "repository": f"https://{REPOSITORY}",
         "config": {"variables": _options()},
         "provider": {
             "description": "The Qboxmail provider: an API token and where to reach the API.",
@@ -90,8 +100,17 @@ def package_schema() -> dict[str, Any]:
             "python": {
                 "packageName": PYTHON_PACKAGE,
                 "requires": {"pulumi": ">=3.0.0,<4.0.0"},
+                "readme": PLUGIN_SOURCE,
+                "pyproject": {"enabled": True},
+                "respectSchemaVersion": True,
             },
-            "nodejs": {"packageName": "@pulumi-qboxmail/qboxmail"},
+            # respectSchemaVersion: each SDK asks the engine for the plugin of its own version.
+            "nodejs": {
+                "packageName": NPM_PACKAGE,
+                "readme": PLUGIN_SOURCE,
+                "respectSchemaVersion": True,
+            },
+            "go": {"importBasePath": GO_IMPORT_PATH, "respectSchemaVersion": True},
             "csharp": {"rootNamespace": "PulumiQboxmail"},
         },
     }

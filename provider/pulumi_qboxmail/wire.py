@@ -160,3 +160,20 @@ def stranger(name: str) -> tuple[str, str]:
     """The failure for a property the schema does not have, with the nearest schema name."""
     error = unknown_field(name, names=tuple(API_NAMES), resource=RESOURCE)
     return error.field, error.message
+
+
+def with_secrets(props: struct_pb2.Struct, secret: Iterable[str]) -> struct_pb2.Struct:
+    """A copy of `props` with the values under the names in `secret` marked secret."""
+    marked = struct_pb2.Struct()
+    marked.CopyFrom(props)
+    for name in secret:
+        if name not in props.fields:
+            continue
+        value, is_secret = plain(props.fields[name])
+        if value is not None and not is_secret:
+            target = marked.fields[name]
+            target.Clear()
+            envelope = target.struct_value.fields
+            envelope[SIG].string_value = SECRET_SIG
+            envelope["value"].CopyFrom(props.fields[name])
+    return marked

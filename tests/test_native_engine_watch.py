@@ -1,0 +1,93 @@
+"""The native plugin exits when the engine that started it dies, and only then.
+
+A fake engine serves gRPC's standard health service on 127.0.0.1, as the CLI does; the plugin
+gets its address as its first argument, as from the engine, and a short check pace so that
+these tests take a second, not the default's seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import TOKEN, clean_env
+from native_plugin import FakeEngine, NativePlugin, Secret
+from plugin import PluginError, started
+from pulumi_qboxmail.emulator import Emulator
+
+PACE = "0.1"  # seconds between the plugin's checks of its engine
+
+
+@pytest.fixture
+def engine() -> Iterator[FakeEngine]:
+    fake = FakeEngine()
+    yield fake
+    fake.stop()
+
+
+def watched(engine: str, tmp: Path, emulator: Emulator) -> NativePlugin:
+    plugin = NativePlugin(cwd=tmp, env=clean_env(), args=(engine, "--engine-check-seconds", PACE))
+    config = {"apiToken": Secret(TOKEN), "endpoint": emulator.url, "maxRetrySeconds": "30"}
+    return started(plugin, config)
+
+
+def exited(plugin: NativePlugin, within: float) -> int | None:
+    assert plugin.process is not None
+    try:
+        return plugin.process.wait(within)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def test_the_plugin_lives_while_its_engine_answers(
+    engine: FakeEngine, tmp_path: Path, emulator: Emulator
+) -> None:
+    with watched(engine.address, tmp_path, emulator) as plugin:
+        engine.answered(10)  # a second of checks, every one answered
+        assert plugin.process is not None and plugin.process.poll() is None
+        assert plugin.plugin_version()  # and it still serves
+
+
+def test_a_plugin_whose_engine_never_answered_keeps_serving(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    # What every test harness and benchmark does: an address where no engine listens.
+    with watched("127.0.0.1:0", tmp_path, emulator) as plugin:
+        time.sleep(1.0)  # ten checks' worth
+        assert plugin.process is not None and plugin.process.poll() is None
+        assert plugin.plugin_version()
+
+
+def test_the_plugin_exits_once_its_engine_stops_answering_abandoning_its_http_call(
+    engine: FakeEngine, tmp_path: Path, emulator: Emulator, code: str
+) -> None:
+    emulator.slow_next(1, 2.5)  # the PUT is still in flight when the engine dies
+    with watched(engine.address, tmp_path, emulator) as plugin:
+        engine.answered(2)
+        outcome: list[BaseException] = []
+
+        def create() -> None:
+            try:
+                plugin.create({"domainCode": code, "antispamLevel": 3})
+            except PluginError as exc:
+                outcome.append(exc)
+
+        creating = threading.Thread(target=create, daemon=True)
+        creating.start()
+        while not emulator.requests:
+            time.sleep(0.02)
+        died = time.monotonic()
+        engine.stop()
+
+        assert exited(plugin, within=2.0) == 0  # before the slow PUT could be answered
+        creating.join(5.0)
+        assert [type(exc) for exc in outcome] == [PluginError]  # the call was dropped, not answered
+        assert plugin.stdout_text().strip().isdigit()  # the port line, and nothing after it
+        assert plugin.stderr_text() == ""
+    time.sleep(max(0.0, died + 3.0 - time.monotonic()))  # past the slow answer: no retry came
+    assert [(r.method, r.path) for r in emulator.requests] == [("PUT", f"/api/domains/{code}")]
