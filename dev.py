@@ -5,6 +5,7 @@ python3 dev.py test    # set up .venv, then lint, type-check and run the whole t
 python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (finds or gets a CLI)
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
+python3 dev.py bench-engine  # N domains per face through the real CLI (minutes; --sizes 100,500)
 python3 dev.py docs    # regenerate the field and config tables (README.md, docs/) from the schema
 python3 dev.py sdk     # regenerate the TypeScript, Go and Python SDKs in sdk/ from the schema
 """
@@ -71,6 +72,11 @@ def bench(args: list[str]) -> None:
     run(PY, "benchmarks/run.py", *args)
 
 
+def bench_engine(args: list[str]) -> None:
+    setup()
+    run(PY, "benchmarks/engine.py", *args)
+
+
 def sdk(args: list[str]) -> None:
     setup()
     run(sys.executable, "scripts/sdkgen.py", "write", PY)
@@ -96,8 +102,8 @@ fill("docs/installation-configuration.md", "config", config_table())
 """
 
 
-# Commands whose extra arguments nothing reads: refused, never silently dropped. `test` and
-# `bench` pass theirs to pytest and benchmarks/run.py, which refuse what they do not know.
+# Commands whose extra arguments nothing reads: refused, never silently dropped. `test`, `bench`
+# and `bench-engine` pass theirs to pytest and benchmarks/, which refuse what they do not know.
 TAKES_NO_ARGUMENTS = {"demo", "docs", "sdk"}
 
 
@@ -108,7 +114,15 @@ def usage_error(problem: str) -> NoReturn:
 
 
 if __name__ == "__main__":
-    commands = {"test": test, "demo": demo, "cli": cli, "bench": bench, "docs": docs, "sdk": sdk}
+    commands = {
+        "test": test,
+        "demo": demo,
+        "cli": cli,
+        "bench": bench,
+        "bench-engine": bench_engine,
+        "docs": docs,
+        "sdk": sdk,
+    }
     if sys.argv[1:2] in (["-h"], ["--help"]):
         print(__doc__)
         sys.exit(0)
