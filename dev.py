@@ -6,6 +6,7 @@ python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (f
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
 python3 dev.py docs    # regenerate the field and config tables (README.md, docs/) from the schema
+python3 dev.py dist    # dist/: wheel, sdist (twine-checked) and this platform's plugin tarball
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def setup() -> None:
     # then use the package exactly as users get it, and the Pulumi CLI finds its
     # pulumi-plugin.json in site-packages (an editable install hides it, and Pulumi would then
     # try to download a "qboxmail" resource plugin that does not exist).
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev]")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev,dist]")
 
 
 def test(args: list[str]) -> None:
@@ -70,6 +71,11 @@ def bench(args: list[str]) -> None:
     run(PY, "benchmarks/run.py", *args)
 
 
+def dist(args: list[str]) -> None:
+    setup()
+    run(PY, "scripts/dist.py", *args)
+
+
 def docs(args: list[str]) -> None:
     setup()
     run(PY, "-c", DOCS_SCRIPT, *args)
@@ -79,6 +85,7 @@ DOCS_SCRIPT = """
 import pathlib
 from pulumi_qboxmail.config import config_table
 from pulumi_qboxmail.model import field_table
+from pulumi_qboxmail.version import plugin_json
 def fill(path, name, table):
     path = pathlib.Path(path)
     start, end = f"<!-- {name}:start -->\\n", f"<!-- {name}:end -->"
@@ -87,11 +94,13 @@ def fill(path, name, table):
 fill("README.md", "fields", field_table())
 fill("README.md", "config", config_table())
 fill("docs/installation-configuration.md", "config", config_table())
+pathlib.Path("provider/pulumi_qboxmail/pulumi-plugin.json").write_text(plugin_json())
 """
 
 
-# Commands whose extra arguments nothing reads: refused, never silently dropped. `test` and
-# `bench` pass theirs to pytest and benchmarks/run.py, which refuse what they do not know.
+# Commands whose extra arguments nothing reads: refused, never silently dropped. `test`,
+# `bench` and `dist` pass theirs to pytest, benchmarks/run.py and scripts/dist.py, which refuse
+# what they do not know.
 TAKES_NO_ARGUMENTS = {"demo", "docs"}
 
 
@@ -102,7 +111,7 @@ def usage_error(problem: str) -> NoReturn:
 
 
 if __name__ == "__main__":
-    commands = {"test": test, "demo": demo, "cli": cli, "bench": bench, "docs": docs}
+    commands = {"test": test, "demo": demo, "cli": cli, "bench": bench, "docs": docs, "dist": dist}
     if sys.argv[1:2] in (["-h"], ["--help"]):
         print(__doc__)
         sys.exit(0)

@@ -9,17 +9,22 @@ an ambient plugin on PATH in the other. Everything talks to the emulator on 127.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import dist
 from e2e_support import CliEnv
+from pulumi_qboxmail import schema
 from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.version import VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"
@@ -27,6 +32,7 @@ PLUGIN_DIR = Path(sys.executable).parent  # holds pulumi-resource-qboxmail
 MAIN, SHOP = "D300000001", "D300000002"
 TOKEN = "qbx-native-e2e-7d41c0"
 TYPE = "qboxmail:index:DomainSettings"
+PLUGIN = "pulumi-resource-qboxmail"
 MAIN_BODY = {
     "antispam_level": 3,
     "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
@@ -192,3 +198,84 @@ def test_import_of_a_missing_domain_fails(
     assert "no such domain, or it is not visible to this API token" in failed.stdout + failed.stderr
     state = yaml_cli.run("stack", "export", cwd=project).stdout
     assert TYPE not in state
+
+
+# ---- the released plugin ------------------------------------------------------------------------
+@pytest.fixture
+def released_plugin(tmp_path: Path) -> Path:
+    """This platform's plugin tarball as `dev.py dist` builds it (frozen once per source state)."""
+    try:
+        metadata.version("pyinstaller")
+    except metadata.PackageNotFoundError:
+        pytest.skip(
+            f"PyInstaller is not installed in {sys.executable} (`python3 dev.py test` installs "
+            "the dist extra), so the self-contained plugin cannot be built"
+        )
+    try:
+        return dist.plugin_tarball(tmp_path / "dist")
+    except dist.DistError as exc:
+        pytest.fail(f"the plugin could not be frozen: {exc}")
+
+
+def without_python_plugin(cli: CliEnv) -> None:
+    """PATH as a machine without Python's plugin: the CLI, then what holds no qboxmail plugin."""
+    rest = [d for d in cli.env["PATH"].split(os.pathsep)[1:] if not (Path(d) / PLUGIN).exists()]
+    cli.env["PATH"] = os.pathsep.join([str(cli.cli.parent), *rest])
+    assert shutil.which(PLUGIN, path=cli.env["PATH"]) is None
+
+
+def test_the_released_plugin_installs_from_its_tarball_and_runs_the_yaml_example_without_python(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path, released_plugin: Path
+) -> None:
+    # yaml_cli comes first: without a CLI the test skips before anything is frozen.
+    without_python_plugin(yaml_cli)
+    install = ("plugin", "install", "resource", "qboxmail", f"v{VERSION}")
+    printed = [yaml_cli.run(*install, "--file", str(released_plugin), cwd=tmp_path)]
+    listed = json.loads(yaml_cli.run("plugin", "ls", "--json", cwd=tmp_path).stdout)
+    assert [(p["name"], p["kind"], p["version"]) for p in listed] == [
+        ("qboxmail", "resource", VERSION)
+    ]
+    installed = Path(yaml_cli.env["PULUMI_HOME"]) / "plugins" / f"resource-qboxmail-v{VERSION}"
+    assert not (installed / dist.executable_name()).read_bytes().startswith(b"#!")  # no script
+
+    project = yaml_project(tmp_path / "yaml", plugin=False)
+    configure(yaml_cli, project, emulator.url, mainDomainCode=MAIN, shopDomainCode=SHOP)
+    printed.append(yaml_cli.run("preview", cwd=project))
+    assert "+ 3 to create" in printed[-1].stdout
+    assert emulator.requests == []
+    printed.append(yaml_cli.run("up", "--yes", cwd=project))
+    assert sorted(puts(emulator)) == [
+        (f"/api/domains/{MAIN}", MAIN_BODY),
+        (f"/api/domains/{SHOP}", SHOP_BODY),
+    ]
+    emulator.clear_log()
+    printed.append(yaml_cli.run("preview", "--expect-no-changes", cwd=project))
+    assert puts(emulator) == []
+    for proc in printed:
+        assert "from $PATH" not in proc.stdout + proc.stderr
+        assert "warning:" not in proc.stdout + proc.stderr
+
+
+def test_a_missing_plugin_is_fetched_from_our_releases_not_pulumis(
+    cli_env: CliEnv, tmp_path: Path
+) -> None:
+    # The README's install command, with the server every generated SDK names (the schema's).
+    server = schema.package_schema()["pluginDownloadURL"]
+    del cli_env.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"]
+    without_python_plugin(cli_env)
+    failed = cli_env.run(
+        "plugin",
+        "install",
+        "resource",
+        "qboxmail",
+        f"v{VERSION}",
+        "--server",
+        server,
+        cwd=tmp_path,
+        ok=False,
+    )
+    assert failed.returncode != 0
+    printed = failed.stdout + failed.stderr
+    # No network here: the download fails, and the message shows where it was looked for.
+    assert "pulumi-qboxmail/pulumi-qboxmail" in printed
+    assert "repos/pulumi/pulumi-qboxmail" not in printed

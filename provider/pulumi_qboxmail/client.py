@@ -11,7 +11,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -34,6 +33,7 @@ from .errors import (
     WrongDomainReturnedError,
 )
 from .model import DOMAIN_CODE, validate
+from .version import VERSION
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
 SANDBOX_ENDPOINT = "https://sandbox.qboxmail.com"
@@ -45,14 +45,7 @@ LIST_PAGE_LIMIT = 100_000
 log = logging.getLogger("pulumi_qboxmail")
 
 
-def _version() -> str:
-    try:
-        return metadata.version("pulumi-qboxmail")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-USER_AGENT = f"pulumi-qboxmail/{_version()} python-requests/{requests.__version__}"
+USER_AGENT = f"pulumi-qboxmail/{VERSION} python-requests/{requests.__version__}"
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from typing import Any
 
 from .config import OPTIONS
 from .model import PULUMI_NAMES, RULES, SECRET_FIELDS, DomainSettings
+from .version import PLUGIN_DOWNLOAD_URL, REPOSITORY, VERSION
 
 PACKAGE = "qboxmail"
 TOKEN = f"{PACKAGE}:index:DomainSettings"
@@ -21,11 +21,8 @@ _TYPES = {"integer": "integer", "boolean": "boolean", "string": "string", "numbe
 
 
 def version() -> str:
-    """The plugin's version: the installed distribution's."""
-    try:
-        return metadata.version("pulumi-qboxmail")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
+    """The release's version, also inside a frozen plugin that carries no package metadata."""
+    return VERSION
 
 
 def _property(name: str) -> dict[str, Any]:
@@ -68,6 +65,9 @@ def package_schema() -> dict[str, Any]:
         "keywords": ["pulumi", "qboxmail", "email", "category/utility", "kind/native"],
         "license": "Apache-2.0",
         "publisher": "pulumi-qboxmail",
+        "repository": REPOSITORY,
+        # Every generated SDK names it, so the engine fetches a missing plugin from our release.
+        "pluginDownloadURL": PLUGIN_DOWNLOAD_URL,
         "config": {"variables": _options()},
         "provider": {
             "description": "The Qboxmail provider: an API token and where to reach the API.",
