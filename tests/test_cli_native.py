@@ -279,3 +279,27 @@ def test_a_missing_plugin_is_fetched_from_our_releases_not_pulumis(
     # No network here: the download fails, and the message shows where it was looked for.
     assert "pulumi-qboxmail/pulumi-qboxmail" in printed
     assert "repos/pulumi/pulumi-qboxmail" not in printed
+
+
+def test_a_yaml_program_missing_the_plugin_is_sent_to_our_releases_not_pulumis(
+    yaml_cli: CliEnv, tmp_path: Path
+) -> None:
+    # The YAML "SDK" `pulumi package add` generates from the schema: a lock file that carries
+    # its pluginDownloadURL. Made while the plugin is reachable, then the plugin is taken away.
+    project = yaml_project(tmp_path / "yaml", plugin=False)
+    yaml_cli.run("package", "add", str(PLUGIN_DIR / PLUGIN), cwd=project)
+    lock = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in project.rglob("*.yaml")]
+    assert {
+        "name": "qboxmail",
+        "version": VERSION,
+        "downloadUrl": schema.package_schema()["pluginDownloadURL"],
+    }.items() <= next(d for d in lock if "packageDeclarationVersion" in d).items()
+    del yaml_cli.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"]
+    without_python_plugin(yaml_cli)
+    yaml_cli.run("stack", "init", "e2e", cwd=project)
+    failed = yaml_cli.run("preview", cwd=project, ok=False)
+    assert failed.returncode != 0
+    printed = failed.stdout + failed.stderr
+    # No network here: the download fails, and the message shows where it was looked for.
+    assert "api.github.com/repos/pulumi-qboxmail/pulumi-qboxmail/releases" in printed
+    assert "repos/pulumi/pulumi-qboxmail" not in printed

@@ -76,3 +76,11 @@ def test_an_unknown_platform_is_refused_by_name(monkeypatch: pytest.MonkeyPatch)
 
 def test_the_version_is_read_without_importing_the_package() -> None:
     assert dist.version() == VERSION
+
+
+def test_an_argument_it_does_not_know_is_refused_before_anything_is_built(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dist, "plugin_tarball", lambda _out: pytest.fail("built"))
+    assert dist.main(["wheel"]) == 2
+    assert "python scripts/dist.py plugin" in capsys.readouterr().err
