@@ -33,6 +33,7 @@ MAIN, SHOP = "D300000001", "D300000002"
 TOKEN = "qbx-native-e2e-7d41c0"
 TYPE = "qboxmail:index:DomainSettings"
 PLUGIN = "pulumi-resource-qboxmail"
+OUR_SERVER = "github://api.github.com/pulumi-qboxmail"
 MAIN_BODY = {
     "antispam_level": 3,
     "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
@@ -229,6 +230,10 @@ def test_the_released_plugin_installs_from_its_tarball_and_runs_the_yaml_example
 ) -> None:
     # yaml_cli comes first: without a CLI the test skips before anything is frozen.
     without_python_plugin(yaml_cli)
+    # The one-file executable unpacks itself here at each start and must clean up at each stop.
+    unpacked = tmp_path / "tmp"
+    unpacked.mkdir()
+    yaml_cli.env["TMPDIR"] = str(unpacked)
     install = ("plugin", "install", "resource", "qboxmail", f"v{VERSION}")
     printed = [yaml_cli.run(*install, "--file", str(released_plugin), cwd=tmp_path)]
     listed = json.loads(yaml_cli.run("plugin", "ls", "--json", cwd=tmp_path).stdout)
@@ -237,6 +242,8 @@ def test_the_released_plugin_installs_from_its_tarball_and_runs_the_yaml_example
     ]
     installed = Path(yaml_cli.env["PULUMI_HOME"]) / "plugins" / f"resource-qboxmail-v{VERSION}"
     assert not (installed / dist.executable_name()).read_bytes().startswith(b"#!")  # no script
+    served = json.loads(yaml_cli.run("package", "get-schema", "qboxmail", cwd=tmp_path).stdout)
+    assert (served["version"], served["pluginDownloadURL"]) == (VERSION, OUR_SERVER)
 
     project = yaml_project(tmp_path / "yaml", plugin=False)
     configure(yaml_cli, project, emulator.url, mainDomainCode=MAIN, shopDomainCode=SHOP)
@@ -254,6 +261,7 @@ def test_the_released_plugin_installs_from_its_tarball_and_runs_the_yaml_example
     for proc in printed:
         assert "from $PATH" not in proc.stdout + proc.stderr
         assert "warning:" not in proc.stdout + proc.stderr
+    assert list(unpacked.glob("_MEI*")) == []
 
 
 def test_a_missing_plugin_is_fetched_from_our_releases_not_pulumis(
@@ -284,19 +292,22 @@ def test_a_missing_plugin_is_fetched_from_our_releases_not_pulumis(
 def test_a_yaml_program_missing_the_plugin_is_sent_to_our_releases_not_pulumis(
     yaml_cli: CliEnv, tmp_path: Path
 ) -> None:
-    # The YAML "SDK" `pulumi package add` generates from the schema: a lock file that carries
-    # its pluginDownloadURL. Made while the plugin is reachable, then the plugin is taken away.
+    # YAML's SDK, generated from the schema as for any language: a lock file that carries the
+    # pluginDownloadURL. Made while the plugin is reachable, then the plugin is taken away.
     project = yaml_project(tmp_path / "yaml", plugin=False)
-    yaml_cli.run("package", "add", str(PLUGIN_DIR / PLUGIN), cwd=project)
-    lock = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in project.rglob("*.yaml")]
-    assert {
+    sdk = ("package", "gen-sdk", str(PLUGIN_DIR / PLUGIN), "--language", "yaml", "--out", "sdks")
+    yaml_cli.run(*sdk, cwd=project)
+    lock = yaml.safe_load((project / "sdks" / "yaml" / f"qboxmail-{VERSION}.yaml").read_text())
+    assert lock == {
+        "packageDeclarationVersion": 1,
         "name": "qboxmail",
         "version": VERSION,
-        "downloadUrl": schema.package_schema()["pluginDownloadURL"],
-    }.items() <= next(d for d in lock if "packageDeclarationVersion" in d).items()
+        "downloadUrl": OUR_SERVER,
+    }
     del yaml_cli.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"]
     without_python_plugin(yaml_cli)
-    yaml_cli.run("stack", "init", "e2e", cwd=project)
+    # Nothing listens there: the preview must stop at the plugin, before any call.
+    configure(yaml_cli, project, "http://127.0.0.1:9", mainDomainCode=MAIN, shopDomainCode=SHOP)
     failed = yaml_cli.run("preview", cwd=project, ok=False)
     assert failed.returncode != 0
     printed = failed.stdout + failed.stderr
