@@ -2,8 +2,10 @@
 
 The YAML language host (`pulumi-language-yaml`) loads the schema from the plugin with GetSchema,
 type-checks the program against it and registers the resources; the engine starts
-`pulumi-resource-qboxmail` itself, as a project plugin (`plugins.providers`) in one test and as
-an ambient plugin on PATH in the other. Everything talks to the emulator on 127.0.0.1.
+`pulumi-resource-qboxmail` itself, as a project plugin (`plugins.providers`), as an ambient
+plugin on PATH, or as the released executable installed from its tarball with no Python plugin
+anywhere. A missing plugin is looked for in our GitHub releases. Everything talks to the
+emulator on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ TOKEN = "qbx-native-e2e-7d41c0"
 TYPE = "qboxmail:index:DomainSettings"
 PLUGIN = "pulumi-resource-qboxmail"
 OUR_SERVER = "github://api.github.com/pulumi-qboxmail"
+OUR_RELEASE = f"api.github.com/repos/pulumi-qboxmail/pulumi-qboxmail/releases/tags/v{VERSION}"
 MAIN_BODY = {
     "antispam_level": 3,
     "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
@@ -285,7 +288,7 @@ def test_a_missing_plugin_is_fetched_from_our_releases_not_pulumis(
     assert failed.returncode != 0
     printed = failed.stdout + failed.stderr
     # No network here: the download fails, and the message shows where it was looked for.
-    assert "pulumi-qboxmail/pulumi-qboxmail" in printed
+    assert OUR_RELEASE in printed
     assert "repos/pulumi/pulumi-qboxmail" not in printed
 
 
@@ -312,5 +315,5 @@ def test_a_yaml_program_missing_the_plugin_is_sent_to_our_releases_not_pulumis(
     assert failed.returncode != 0
     printed = failed.stdout + failed.stderr
     # No network here: the download fails, and the message shows where it was looked for.
-    assert "api.github.com/repos/pulumi-qboxmail/pulumi-qboxmail/releases" in printed
+    assert OUR_RELEASE in printed
     assert "repos/pulumi/pulumi-qboxmail" not in printed
