@@ -8,6 +8,7 @@ python3 dev.py bench   # the benchmarks, printed as a table
 python3 dev.py bench-engine  # N domains per face through the real CLI (minutes; --sizes 100,500)
 python3 dev.py docs    # regenerate the field and config tables (README.md, docs/) from the schema
 python3 dev.py sdk     # regenerate the TypeScript, Go and Python SDKs in sdk/ from the schema
+python3 dev.py dist    # dist/: wheel, sdist (twine-checked) and this platform's plugin tarball
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def setup() -> None:
     # then use the package exactly as users get it, and the Pulumi CLI finds its
     # pulumi-plugin.json in site-packages (an editable install hides it, and Pulumi would then
     # try to download a "qboxmail" resource plugin that does not exist).
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev]")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev,dist]")
 
 
 def test(args: list[str]) -> None:
@@ -82,6 +83,11 @@ def sdk(args: list[str]) -> None:
     run(sys.executable, "scripts/sdkgen.py", "write", PY)
 
 
+def dist(args: list[str]) -> None:
+    setup()
+    run(PY, "scripts/dist.py", *args)
+
+
 def docs(args: list[str]) -> None:
     setup()
     run(PY, "-c", DOCS_SCRIPT, *args)
@@ -91,6 +97,7 @@ DOCS_SCRIPT = """
 import pathlib
 from pulumi_qboxmail.config import config_table
 from pulumi_qboxmail.model import field_table
+from pulumi_qboxmail.version import plugin_json
 def fill(path, name, table):
     path = pathlib.Path(path)
     start, end = f"<!-- {name}:start -->\\n", f"<!-- {name}:end -->"
@@ -99,11 +106,13 @@ def fill(path, name, table):
 fill("README.md", "fields", field_table())
 fill("README.md", "config", config_table())
 fill("docs/installation-configuration.md", "config", config_table())
+pathlib.Path("provider/pulumi_qboxmail/pulumi-plugin.json").write_text(plugin_json())
 """
 
 
-# Commands whose extra arguments nothing reads: refused, never silently dropped. `test`, `bench`
-# and `bench-engine` pass theirs to pytest and benchmarks/, which refuse what they do not know.
+# Commands whose extra arguments nothing reads: refused, never silently dropped. `test`, `bench`,
+# `bench-engine` and `dist` pass theirs to pytest, benchmarks/ and scripts/dist.py, which refuse
+# what they do not know.
 TAKES_NO_ARGUMENTS = {"demo", "docs", "sdk"}
 
 
@@ -122,6 +131,7 @@ if __name__ == "__main__":
         "bench-engine": bench_engine,
         "docs": docs,
         "sdk": sdk,
+        "dist": dist,
     }
     if sys.argv[1:2] in (["-h"], ["--help"]):
         print(__doc__)

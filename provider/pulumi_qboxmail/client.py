@@ -14,7 +14,6 @@ import unicodedata
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -38,6 +37,7 @@ from .errors import (
     WrongDomainReturnedError,
 )
 from .model import DOMAIN_CODE, validate
+from .version import VERSION
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
 SANDBOX_ENDPOINT = "https://sandbox.qboxmail.com"
@@ -51,14 +51,7 @@ LIST_WALKS = 3
 log = logging.getLogger("pulumi_qboxmail")
 
 
-def _version() -> str:
-    try:
-        return metadata.version("pulumi-qboxmail")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-USER_AGENT = f"pulumi-qboxmail/{_version()} python-requests/{requests.__version__}"
+USER_AGENT = f"pulumi-qboxmail/{VERSION} python-requests/{requests.__version__}"
 
 
 @dataclass(frozen=True)
