@@ -5,8 +5,10 @@ python3 dev.py test    # set up .venv, then lint, type-check and run the whole t
 python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (finds or gets a CLI)
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
-python3 dev.py docs    # regenerate the tables (README.md, docs/) and the typed Args from the model
+python3 dev.py bench-engine  # N domains per face through the real CLI (minutes; --sizes 100,500)
+python3 dev.py docs    # regenerate the tables (README.md, docs/), typed Args and plugin metadata
 python3 dev.py sdk     # regenerate the TypeScript, Go and Python SDKs in sdk/ from the schema
+python3 dev.py dist    # dist/: wheel, sdist (twine-checked) and this platform's plugin tarball
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def setup() -> None:
     # then use the package exactly as users get it, and the Pulumi CLI finds its
     # pulumi-plugin.json in site-packages (an editable install hides it, and Pulumi would then
     # try to download a "qboxmail" resource plugin that does not exist).
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev]")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev,dist]")
 
 
 def test(args: list[str]) -> None:
@@ -71,9 +73,19 @@ def bench(args: list[str]) -> None:
     run(PY, "benchmarks/run.py", *args)
 
 
+def bench_engine(args: list[str]) -> None:
+    setup()
+    run(PY, "benchmarks/engine.py", *args)
+
+
 def sdk(args: list[str]) -> None:
     setup()
     run(sys.executable, "scripts/sdkgen.py", "write", PY)
+
+
+def dist(args: list[str]) -> None:
+    setup()
+    run(PY, "scripts/dist.py", *args)
 
 
 def docs(args: list[str]) -> None:
@@ -88,8 +100,9 @@ write(pathlib.Path("."))
 """
 
 
-# Commands whose extra arguments nothing reads: refused, never silently dropped. `test` and
-# `bench` pass theirs to pytest and benchmarks/run.py, which refuse what they do not know.
+# Commands whose extra arguments nothing reads: refused, never silently dropped. `test`, `bench`,
+# `bench-engine` and `dist` pass theirs to pytest, benchmarks/ and scripts/dist.py, which refuse
+# what they do not know.
 TAKES_NO_ARGUMENTS = {"demo", "docs", "sdk"}
 
 
@@ -100,7 +113,16 @@ def usage_error(problem: str) -> NoReturn:
 
 
 if __name__ == "__main__":
-    commands = {"test": test, "demo": demo, "cli": cli, "bench": bench, "docs": docs, "sdk": sdk}
+    commands = {
+        "test": test,
+        "demo": demo,
+        "cli": cli,
+        "bench": bench,
+        "bench-engine": bench_engine,
+        "docs": docs,
+        "sdk": sdk,
+        "dist": dist,
+    }
     if sys.argv[1:2] in (["-h"], ["--help"]):
         print(__doc__)
         sys.exit(0)

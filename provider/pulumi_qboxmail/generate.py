@@ -1,4 +1,5 @@
-"""Files written from the declarations in `model`: the README tables and the typed Python classes.
+"""Files written from the declarations: the README tables, the typed Python classes and the
+plugin's metadata.
 
 `python3 dev.py docs` runs `write`; tests compare each file with what this module makes now, so a
 declaration and what is written from it never drift apart.
@@ -12,6 +13,7 @@ from pathlib import Path
 from .config import config_table
 from .model import DECLARED, FIELDS, PYTHON_TYPES, REQUIRED, Kind
 from .naming import PYTHON, PYTHON_CLASS
+from .version import plugin_json
 
 TYPED_MODULE = Path("provider/pulumi_qboxmail/_generated.py")
 """Where the typed Args and outputs of the dynamic resource live, from the repository's root."""
@@ -94,3 +96,4 @@ def write(root: Path) -> None:
     _fill(root / "README.md", "config", config_table())
     _fill(root / "docs/installation-configuration.md", "config", config_table())
     (root / TYPED_MODULE).write_text(typed_module())
+    (root / "provider/pulumi_qboxmail/pulumi-plugin.json").write_text(plugin_json())

@@ -18,6 +18,7 @@ from .errors import FieldError, InvalidInputsError
 from .model import CONFIRMATIONS, FIELDS, SECRET_FIELDS
 from .naming import PACKAGE, RESOURCE
 from .provider import QboxDomainSettingsProvider
+from .serialize import pickler_kept
 
 __all__ = ["QboxDomainSettings", "QboxDomainSettingsArgs"]
 
@@ -189,9 +190,12 @@ class QboxDomainSettings(
                 props[name] = pulumi.Output.secret(props[name])
         stored = [name for name in SECRET_FIELDS if name not in CONFIRMATIONS]
         secret = pulumi.ResourceOptions(additional_secret_outputs=stored)
-        super().__init__(
-            QboxDomainSettingsProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret),
-        )
+        # The SDK's serialize_provider, run in here, leaves the pickler one wrapper deeper on
+        # every call (pulumi/pulumi#17803): serialize.py keeps it as it was.
+        with pickler_kept():
+            super().__init__(
+                QboxDomainSettingsProvider(),
+                resource_name,
+                props,
+                pulumi.ResourceOptions.merge(opts, secret),
+            )

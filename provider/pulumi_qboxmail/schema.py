@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from typing import Any
 
 from .config import OPTIONS
 from .model import DECLARED, PULUMI_NAMES, REQUIRED, Kind
 from .naming import PACKAGE, PYTHON, TOKEN
+from .version import PLUGIN_DOWNLOAD_URL, REPOSITORY, VERSION
 
 __all__ = [
     "GO_IMPORT_PATH",
@@ -27,13 +27,13 @@ __all__ = [
 PYTHON_PACKAGE = "pulumi_qboxmail_sdk"
 """The generated SDK's module (distribution `pulumi-qboxmail-sdk`); `pulumi_qboxmail` is ours."""
 NPM_PACKAGE = "@pulumi-qboxmail/qboxmail"
-REPOSITORY = "github.com/pulumi-qboxmail/pulumi-qboxmail"
-GO_IMPORT_PATH = f"{REPOSITORY}/sdk/go/qboxmail"
+GO_IMPORT_PATH = f"{REPOSITORY.removeprefix('https://')}/sdk/go/qboxmail"
 """Where sdk/go lives in the repository, whose go.mod is sdk/go.mod."""
 PLUGIN_SOURCE = (
-    "The SDK drives the provider plugin `pulumi-resource-qboxmail`, which ships in the Python "
-    f"package `pulumi-qboxmail` (https://{REPOSITORY}): `pipx install pulumi-qboxmail` puts it "
-    "on PATH, where the Pulumi engine finds it."
+    "The SDK drives the provider plugin `pulumi-resource-qboxmail`, released as a self-contained "
+    f"executable at {REPOSITORY}/releases: the Pulumi engine downloads the version this SDK names "
+    "from there by itself (or `pulumi plugin install resource qboxmail <version> --file "
+    "<tarball>`); it also ships in the Python package `pulumi-qboxmail`."
 )
 
 _TYPES: dict[Kind, dict[str, Any]] = {
@@ -46,11 +46,8 @@ _TYPES: dict[Kind, dict[str, Any]] = {
 
 
 def version() -> str:
-    """The plugin's version: the installed distribution's."""
-    try:
-        return metadata.version("pulumi-qboxmail")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
+    """The release's version, also inside a frozen plugin that carries no package metadata."""
+    return VERSION
 
 
 def _property(name: str) -> dict[str, Any]:
@@ -88,7 +85,9 @@ def package_schema() -> dict[str, Any]:
         "keywords": ["pulumi", "qboxmail", "email", "category/utility", "kind/native"],
         "license": "Apache-2.0",
         "publisher": "pulumi-qboxmail",
-        "repository": f"https://{REPOSITORY}",
+        "repository": REPOSITORY,
+        # Every generated SDK names it, so the engine fetches a missing plugin from our release.
+        "pluginDownloadURL": PLUGIN_DOWNLOAD_URL,
         "config": {"variables": _options()},
         "provider": {
             "description": "The Qboxmail provider: an API token and where to reach the API.",

@@ -39,6 +39,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["endpoint"] = args?.endpoint;
             resourceInputs["maxAttempts"] = pulumi.output(args?.maxAttempts).apply(JSON.stringify);
             resourceInputs["maxRetrySeconds"] = pulumi.output(args?.maxRetrySeconds).apply(JSON.stringify);
+            resourceInputs["maxThrottleSeconds"] = pulumi.output(args?.maxThrottleSeconds).apply(JSON.stringify);
             resourceInputs["readTimeout"] = pulumi.output(args?.readTimeout).apply(JSON.stringify);
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -67,9 +68,13 @@ export interface ProviderArgs {
      */
     maxAttempts?: pulumi.Input<number | undefined>;
     /**
-     * Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+     * Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
      */
     maxRetrySeconds?: pulumi.Input<number | undefined>;
+    /**
+     * Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
+     */
+    maxThrottleSeconds?: pulumi.Input<number | undefined>;
     /**
      * Seconds to wait for an answer (above 0, at most 86400). Falls back to `QBOXMAIL_READ_TIMEOUT`. Default: `30`.
      */

@@ -44,8 +44,10 @@ type providerArgs struct {
 	Endpoint *string `pulumi:"endpoint"`
 	// Attempts per request, the first included; a whole number (`3.0` is 3). Falls back to `QBOXMAIL_MAX_ATTEMPTS`. Default: `5`.
 	MaxAttempts *int `pulumi:"maxAttempts"`
-	// Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+	// Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
 	MaxRetrySeconds *float64 `pulumi:"maxRetrySeconds"`
+	// Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
+	MaxThrottleSeconds *float64 `pulumi:"maxThrottleSeconds"`
 	// Seconds to wait for an answer (above 0, at most 86400). Falls back to `QBOXMAIL_READ_TIMEOUT`. Default: `30`.
 	ReadTimeout *float64 `pulumi:"readTimeout"`
 }
@@ -60,8 +62,10 @@ type ProviderArgs struct {
 	Endpoint pulumi.StringPtrInput
 	// Attempts per request, the first included; a whole number (`3.0` is 3). Falls back to `QBOXMAIL_MAX_ATTEMPTS`. Default: `5`.
 	MaxAttempts pulumi.IntPtrInput
-	// Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+	// Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
 	MaxRetrySeconds pulumi.Float64PtrInput
+	// Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
+	MaxThrottleSeconds pulumi.Float64PtrInput
 	// Seconds to wait for an answer (above 0, at most 86400). Falls back to `QBOXMAIL_READ_TIMEOUT`. Default: `30`.
 	ReadTimeout pulumi.Float64PtrInput
 }

@@ -52,12 +52,23 @@ Object.defineProperty(exports, "maxAttempts", {
 });
 
 /**
- * Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+ * Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
  */
 export declare const maxRetrySeconds: number | undefined;
 Object.defineProperty(exports, "maxRetrySeconds", {
     get() {
         return __config.getObject<number>("maxRetrySeconds");
+    },
+    enumerable: true,
+});
+
+/**
+ * Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
+ */
+export declare const maxThrottleSeconds: number | undefined;
+Object.defineProperty(exports, "maxThrottleSeconds", {
+    get() {
+        return __config.getObject<number>("maxThrottleSeconds");
     },
     enumerable: true,
 });

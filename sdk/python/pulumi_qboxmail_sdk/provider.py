@@ -24,6 +24,7 @@ class ProviderArgs:
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  max_attempts: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_throttle_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  read_timeout: pulumi.Input[Optional[_builtins.float]] = None):
         """
         The set of arguments for constructing a Provider resource.
@@ -32,7 +33,8 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.float] connect_timeout: Seconds to connect (above 0, at most 86400). Falls back to `QBOXMAIL_CONNECT_TIMEOUT`. Default: `10`.
         :param pulumi.Input[_builtins.str] endpoint: Base URL of the API; sandbox: `https://sandbox.qboxmail.com`; plain `http://` only to loopback hosts. Falls back to `QBOXMAIL_ENDPOINT`. Default: `https://api.qboxmail.com`.
         :param pulumi.Input[_builtins.int] max_attempts: Attempts per request, the first included; a whole number (`3.0` is 3). Falls back to `QBOXMAIL_MAX_ATTEMPTS`. Default: `5`.
-        :param pulumi.Input[_builtins.float] max_retry_seconds: Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+        :param pulumi.Input[_builtins.float] max_retry_seconds: Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+        :param pulumi.Input[_builtins.float] max_throttle_seconds: Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
         :param pulumi.Input[_builtins.float] read_timeout: Seconds to wait for an answer (above 0, at most 86400). Falls back to `QBOXMAIL_READ_TIMEOUT`. Default: `30`.
         """
         if api_token is not None:
@@ -45,6 +47,8 @@ class ProviderArgs:
             pulumi.set(__self__, "max_attempts", max_attempts)
         if max_retry_seconds is not None:
             pulumi.set(__self__, "max_retry_seconds", max_retry_seconds)
+        if max_throttle_seconds is not None:
+            pulumi.set(__self__, "max_throttle_seconds", max_throttle_seconds)
         if read_timeout is not None:
             pulumi.set(__self__, "read_timeout", read_timeout)
 
@@ -100,13 +104,25 @@ class ProviderArgs:
     @pulumi.getter(name="maxRetrySeconds")
     def max_retry_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+        Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
         """
         return pulumi.get(self, "max_retry_seconds")
 
     @max_retry_seconds.setter
     def max_retry_seconds(self, value: pulumi.Input[Optional[_builtins.float]]):
         pulumi.set(self, "max_retry_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxThrottleSeconds")
+    def max_throttle_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
+        """
+        return pulumi.get(self, "max_throttle_seconds")
+
+    @max_throttle_seconds.setter
+    def max_throttle_seconds(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "max_throttle_seconds", value)
 
     @_builtins.property
     @pulumi.getter(name="readTimeout")
@@ -132,6 +148,7 @@ class Provider(pulumi.ProviderResource):
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  max_attempts: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_throttle_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  read_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  __props__=None):
         """
@@ -143,7 +160,8 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.float] connect_timeout: Seconds to connect (above 0, at most 86400). Falls back to `QBOXMAIL_CONNECT_TIMEOUT`. Default: `10`.
         :param pulumi.Input[_builtins.str] endpoint: Base URL of the API; sandbox: `https://sandbox.qboxmail.com`; plain `http://` only to loopback hosts. Falls back to `QBOXMAIL_ENDPOINT`. Default: `https://api.qboxmail.com`.
         :param pulumi.Input[_builtins.int] max_attempts: Attempts per request, the first included; a whole number (`3.0` is 3). Falls back to `QBOXMAIL_MAX_ATTEMPTS`. Default: `5`.
-        :param pulumi.Input[_builtins.float] max_retry_seconds: Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+        :param pulumi.Input[_builtins.float] max_retry_seconds: Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+        :param pulumi.Input[_builtins.float] max_throttle_seconds: Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
         :param pulumi.Input[_builtins.float] read_timeout: Seconds to wait for an answer (above 0, at most 86400). Falls back to `QBOXMAIL_READ_TIMEOUT`. Default: `30`.
         """
         ...
@@ -175,6 +193,7 @@ class Provider(pulumi.ProviderResource):
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  max_attempts: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_throttle_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  read_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -190,6 +209,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["endpoint"] = endpoint
             __props__.__dict__["max_attempts"] = pulumi.Output.from_input(max_attempts).apply(pulumi.runtime.to_json) if max_attempts is not None else None
             __props__.__dict__["max_retry_seconds"] = pulumi.Output.from_input(max_retry_seconds).apply(pulumi.runtime.to_json) if max_retry_seconds is not None else None
+            __props__.__dict__["max_throttle_seconds"] = pulumi.Output.from_input(max_throttle_seconds).apply(pulumi.runtime.to_json) if max_throttle_seconds is not None else None
             __props__.__dict__["read_timeout"] = pulumi.Output.from_input(read_timeout).apply(pulumi.runtime.to_json) if read_timeout is not None else None
         super(Provider, __self__).__init__(
             'qboxmail',

@@ -31,9 +31,14 @@ func GetMaxAttempts(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "qboxmail:maxAttempts")
 }
 
-// Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+// Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
 func GetMaxRetrySeconds(ctx *pulumi.Context) float64 {
 	return config.GetFloat64(ctx, "qboxmail:maxRetrySeconds")
+}
+
+// Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
+func GetMaxThrottleSeconds(ctx *pulumi.Context) float64 {
+	return config.GetFloat64(ctx, "qboxmail:maxThrottleSeconds")
 }
 
 // Seconds to wait for an answer (above 0, at most 86400). Falls back to `QBOXMAIL_READ_TIMEOUT`. Default: `30`.

@@ -36,7 +36,12 @@ Attempts per request, the first included; a whole number (`3.0` is 3). Falls bac
 
 maxRetrySeconds: Optional[float]
 """
-Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+"""
+
+maxThrottleSeconds: Optional[float]
+"""
+Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
 """
 
 readTimeout: Optional[float]

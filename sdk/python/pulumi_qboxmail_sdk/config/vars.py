@@ -51,9 +51,16 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def max_retry_seconds(self) -> Optional[float]:
         """
-        Total seconds one request may spend retrying (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
+        Total seconds one request may spend retrying (above 0, at most 86400); time queued behind the shared rate limit does not count. Falls back to `QBOXMAIL_MAX_RETRY_SECONDS`. Default: `60`.
         """
         return __config__.get_float('maxRetrySeconds')
+
+    @_builtins.property
+    def max_throttle_seconds(self) -> Optional[float]:
+        """
+        Hard ceiling: seconds one request may last in all, queued behind the shared rate limit included, before a 429 ends it (above 0, at most 86400). Falls back to `QBOXMAIL_MAX_THROTTLE_SECONDS`. Default: `600`.
+        """
+        return __config__.get_float('maxThrottleSeconds')
 
     @_builtins.property
     def read_timeout(self) -> Optional[float]:
