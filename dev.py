@@ -95,7 +95,7 @@ def docs(args: list[str]) -> None:
 
 DOCS_SCRIPT = """
 import pathlib
-from pulumi_qboxmail.generate import write
+from pulumi_qboxmail.tools.generate import write
 write(pathlib.Path("."))
 """
 

@@ -44,8 +44,8 @@ def serve(kind: str, latency: float) -> None:
     from pulumi.runtime.proto import provider_pb2 as pb
     from pulumi.runtime.proto import provider_pb2_grpc
 
-    from pulumi_qboxmail import wire
     from pulumi_qboxmail.client import QboxClient
+    from pulumi_qboxmail.native import wire
 
     pool = ThreadPoolExecutor(64)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from native_plugin import EXECUTABLE, FakeEngine
-from pulumi_qboxmail.native import ENGINE_CHECK_SECONDS
+from pulumi_qboxmail.native.server import ENGINE_CHECK_SECONDS
 
 
 def cpu_seconds(pid: int) -> float:

@@ -38,7 +38,7 @@ def serve(argv: Sequence[str]) -> None:
     """The plugin's `main()` under cProfile; the profiles are written on SIGTERM."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import pulumi_qboxmail.native as native
+    import pulumi_qboxmail.native.server as native
 
     out = os.environ[PROFILE_ENV]
     loop = cProfile.Profile(time.thread_time)

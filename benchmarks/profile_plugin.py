@@ -48,7 +48,7 @@ from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.model import RULES
 
 PLUGIN = "pulumi/dynamic/__main__.py"
-PROVIDERS = "baseline_program.py|pulumi_qboxmail/provider.py"
+PROVIDERS = "baseline_program.py|pulumi_qboxmail/dynamic/provider.py"
 Frame = tuple[str, str, str]  # label, function name(s) "a|b", path fragment(s) "x|y"
 
 

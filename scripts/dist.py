@@ -34,7 +34,7 @@ DIST = ROOT / "dist"
 CACHE = ROOT / ".dist-cache"
 PACKAGE = ROOT / "provider" / "pulumi_qboxmail"
 PLUGIN = "pulumi-resource-qboxmail"
-ENTRY = "from pulumi_qboxmail.native import main\n\nmain()\n"
+ENTRY = "from pulumi_qboxmail.native.server import main\n\nmain()\n"
 PYINSTALLER = [
     "--onefile",
     "--noconfirm",

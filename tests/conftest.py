@@ -14,7 +14,7 @@ from e2e_support import CliEnv, found_cli
 from native_plugin import NativePlugin, Secret, start_native
 from plugin import Plugin, started
 from pulumi_qboxmail import QboxDomainSettingsProvider
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 TOKEN = "tok-SENTINEL-4f1c9e"
 _codes = itertools.count(100000001)

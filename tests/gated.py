@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 
 class GatedEmulator(Emulator):

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from e2e_support import CliEnv, inline_stack
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 TOKEN = "qbx-rate-limit-5e0d"
 NATIVE_TYPE = "qboxmail:index:DomainSettings"

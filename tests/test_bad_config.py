@@ -16,7 +16,7 @@ import pytest
 
 from conftest import TOKEN, start_plugin
 from plugin import Diff, Plugin, PluginError
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 SECONDS_RULE = "must be a number of seconds above 0 and at most 86400"
 PROBLEMS = [

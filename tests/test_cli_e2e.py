@@ -18,7 +18,7 @@ from pulumi import automation as auto
 
 from e2e_support import QUICKSTART_BODY, CliEnv, Printed, inline_stack, run_example, stack_export
 from pulumi_qboxmail import QboxDomainSettings
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 pytestmark = pytest.mark.cli
 

@@ -17,7 +17,7 @@ import yaml
 from pulumi import automation as auto
 
 from e2e_support import CliEnv, Printed, inline_stack, run_example
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 pytestmark = pytest.mark.cli
 

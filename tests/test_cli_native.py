@@ -28,8 +28,8 @@ import yaml
 
 import dist
 from e2e_support import CliEnv
-from pulumi_qboxmail import schema
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.native import schema
+from pulumi_qboxmail.tools.emulator import Emulator
 from pulumi_qboxmail.version import VERSION
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,13 +28,13 @@ from pulumi_qboxmail import (
     UnauthorizedError,
 )
 from pulumi_qboxmail.client import Throttle, parse_retry_after, retry_delay, throttled_rate
-from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.errors import (
     NoDomainReturnedError,
     UnexpectedBodyError,
     UnexpectedPageError,
     WrongDomainReturnedError,
 )
+from pulumi_qboxmail.tools.emulator import Emulator
 
 POLICY = RetryPolicy(max_attempts=5, max_elapsed=60.0, base_delay=0.5, max_delay=20.0)
 

@@ -18,8 +18,8 @@ from plugin import PluginError
 from pulumi_qboxmail import QboxDomainSettingsProvider
 from pulumi_qboxmail.client import DEFAULT_ENDPOINT, RetryPolicy
 from pulumi_qboxmail.config import OPTIONS, build_client
-from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.errors import ConfigurationError
+from pulumi_qboxmail.tools.emulator import Emulator
 
 SECONDS_RULE = "must be a number of seconds above 0 and at most 86400"
 PORT_RULE = "must have a port from 1 to 65535, or none"

@@ -19,7 +19,7 @@ import pytest
 import demo
 from e2e_support import QUICKSTART_BODY, CliEnv, Printed
 from pulumi_cli import pulumi_version
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 

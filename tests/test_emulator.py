@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from pulumi_qboxmail.emulator import Emulator, RecordedRequest
+from pulumi_qboxmail.tools.emulator import Emulator, RecordedRequest
 
 CODE = "D123456789"
 AUTH = {"X-Api-Token": "test-token"}

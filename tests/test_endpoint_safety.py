@@ -27,8 +27,8 @@ from pulumi.dynamic import Config
 from conftest import TOKEN, start_plugin
 from plugin import PluginError
 from pulumi_qboxmail import ConfigurationError, QboxClient, RetryPolicy, TransportError
-from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.provider import build_client
+from pulumi_qboxmail.tools.emulator import Emulator
 
 CODE = "D900000001"
 PREFIX = "qboxmail configuration qboxmail:endpoint: "

@@ -27,8 +27,9 @@ import pytest
 import yaml
 
 from conftest import TOKEN, clean_env
-from pulumi_qboxmail.emulator import DEFAULTS, Emulator
-from pulumi_qboxmail.export import (
+from pulumi_qboxmail.model import PULUMI_NAMES, SETTINGS
+from pulumi_qboxmail.tools.emulator import DEFAULTS, Emulator
+from pulumi_qboxmail.tools.export import (
     FORMATS,
     Source,
     build,
@@ -38,7 +39,6 @@ from pulumi_qboxmail.export import (
     run,
     unique_names,
 )
-from pulumi_qboxmail.model import PULUMI_NAMES, SETTINGS
 
 RETURNED = [name for name in SETTINGS if name in DEFAULTS]
 NOT_RETURNED = [name for name in SETTINGS if name not in DEFAULTS]

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from e2e_support import CliEnv
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "qbx-export-e2e-51c2aa"

@@ -21,9 +21,9 @@ import yaml
 
 from conftest import TOKEN, clean_env, start_plugin
 from plugin import Diff, Plugin
-from pulumi_qboxmail.emulator import DEFAULTS, Emulator
-from pulumi_qboxmail.export import run
 from pulumi_qboxmail.model import MAX_EMAIL_QUOTAS, PULUMI_NAMES
+from pulumi_qboxmail.tools.emulator import DEFAULTS, Emulator
+from pulumi_qboxmail.tools.export import run
 
 # Imported for its autouse fixture too: every test here starts with a clean Pulumi runtime.
 from test_programs import FLEET, ProgramRun, clean_runtime  # noqa: F401

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from plugin import Lifecycle, apply
-from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.model import PULUMI_NAMES
+from pulumi_qboxmail.tools.emulator import Emulator
 
 CREATES = [
     pytest.param({}, {}, id="only-the-domain-code"),

@@ -19,8 +19,8 @@ from conftest import TOKEN, clean_env
 from native_plugin import NativePlugin, Secret, reason, start_native
 from plugin import PluginError
 from pulumi_qboxmail import InvalidInputsError, QboxDomainSettings
-from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.model import PULUMI_NAMES
+from pulumi_qboxmail.tools.emulator import Emulator
 from test_programs import clean_runtime
 
 __all__ = ["clean_runtime", "finalize_failed_registrations"]  # autouse fixtures
@@ -128,7 +128,7 @@ def test_one_secret_item_hides_the_list_in_the_native_check(native: NativePlugin
 
 def test_an_api_error_names_our_fields_in_the_faces_names_and_quotes_qboxmail_as_it_wrote() -> None:
     from pulumi_qboxmail import ApiValidationError, NotFoundError
-    from pulumi_qboxmail.wire import NAMES
+    from pulumi_qboxmail.native.wire import NAMES
 
     error = ApiValidationError(CODE, [("allow_nets", "allow_nets must be an array")])
     missing = NotFoundError(CODE, 404)
@@ -146,7 +146,7 @@ def test_an_api_error_names_our_fields_in_the_faces_names_and_quotes_qboxmail_as
 
 def test_words_given_as_plain_text_are_shown_as_they_are_on_every_face() -> None:
     from pulumi_qboxmail import FieldError
-    from pulumi_qboxmail.wire import NAMES
+    from pulumi_qboxmail.native.wire import NAMES
 
     error = FieldError("domain_code", "is managed by '{postmaster_password}' already")
 

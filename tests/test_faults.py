@@ -27,7 +27,7 @@ import pytest
 
 from conftest import TOKEN, start_plugin
 from plugin import Diff, Plugin, PluginError
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 READ_TIMEOUT = 0.5
 SLOW = 1.0  # seconds a slow answer takes: twice the read timeout

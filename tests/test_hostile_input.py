@@ -29,8 +29,6 @@ from hypothesis import strategies as st
 
 from plugin import Diff, Plugin
 from pulumi_qboxmail import QboxDomainSettingsProvider
-from pulumi_qboxmail.emulator import Emulator
-from pulumi_qboxmail.emulator import validate as api_validate
 from pulumi_qboxmail.model import (
     ANTISPAM_LEVELS,
     DATE_FORMATS,
@@ -49,6 +47,8 @@ from pulumi_qboxmail.model import (
 )
 from pulumi_qboxmail.provider import request_body
 from pulumi_qboxmail.rules import zone_names
+from pulumi_qboxmail.tools.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import validate as api_validate
 
 PROVIDER = QboxDomainSettingsProvider()
 CODE = "D123456789"

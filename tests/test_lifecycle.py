@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from plugin import UNKNOWN, Diff, Plugin, PluginError, apply
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 SETTINGS = {
     "antispam_level": 2,

@@ -12,7 +12,6 @@ import pytest
 from typing_extensions import Required
 
 from pulumi_qboxmail import QboxDomainSettings, QboxDomainSettingsArgs
-from pulumi_qboxmail.generate import TYPED_MODULE, field_table, typed_module
 from pulumi_qboxmail.model import (
     ACTION_FLAGS,
     FIELDS,
@@ -23,6 +22,7 @@ from pulumi_qboxmail.model import (
     validate,
 )
 from pulumi_qboxmail.naming import PYTHON_CLASS
+from pulumi_qboxmail.tools.generate import TYPED_MODULE, field_table, typed_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "D123456789"

@@ -18,7 +18,7 @@ import pytest
 from conftest import TOKEN, clean_env
 from native_plugin import FakeEngine, NativePlugin, Secret
 from plugin import PluginError, started
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 PACE = "0.1"  # seconds between the plugin's checks of its engine
 

@@ -23,7 +23,7 @@ from conftest import clean_env
 from native_plugin import NativePlugin
 from pulumi_qboxmail.config import OPTIONS
 from pulumi_qboxmail.model import FIELDS, PULUMI_NAMES, SECRET_FIELDS
-from pulumi_qboxmail.schema import package_schema
+from pulumi_qboxmail.native.schema import package_schema
 
 TOKEN_TYPE = "qboxmail:index:DomainSettings"
 ROOT = Path(__file__).resolve().parents[1]

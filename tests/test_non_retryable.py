@@ -16,7 +16,7 @@ import pytest
 
 from conftest import start_plugin
 from plugin import Plugin, PluginError
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 WRONG_TOKEN = "tok-WRONG-0b7e21"
 SETTINGS = {"antispam_level": 1, "plan": "basic", "max_email_accounts": 10}

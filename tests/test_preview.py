@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from plugin import UNKNOWN, Diff, Plugin, apply
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 SETTINGS = {"antispam_level": 2, "allow_nets": ["10.0.0.0/8"], "force_otp": True}
 ZONE_RULE = 'must be an IANA time zone name such as "Europe/Rome" or "UTC"'

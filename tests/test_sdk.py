@@ -14,7 +14,12 @@ import sdkgen
 from sdk_support import ROOT, node_project
 
 from pulumi_qboxmail.model import PULUMI_NAMES, RULES
-from pulumi_qboxmail.schema import GO_IMPORT_PATH, NPM_PACKAGE, PYTHON_PACKAGE, package_schema
+from pulumi_qboxmail.native.schema import (
+    GO_IMPORT_PATH,
+    NPM_PACKAGE,
+    PYTHON_PACKAGE,
+    package_schema,
+)
 
 WIDE = {"maxEmailQuota", "defaultQuota"}
 

@@ -24,8 +24,8 @@ from sdk_support import ROOT, go_driver, node_project, python_sdk
 from test_cli_native import MAIN, MAIN_BODY, SHOP, SHOP_BODY
 
 from e2e_support import CliEnv
-from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.model import PULUMI_NAMES
+from pulumi_qboxmail.tools.emulator import Emulator
 
 TOKEN, OTHER_TOKEN = "qbx-sdk-e2e-a91f", "qbx-sdk-e2e-other-5c2d"
 PASSWORD = "Pw-sdk-e2e-Secret-81"

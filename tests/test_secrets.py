@@ -31,7 +31,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from conftest import start_plugin
 from plugin import Plugin, PluginError
 from pulumi_qboxmail import QboxClient, QboxDomainSettingsProvider, QboxError, RetryPolicy
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.tools.emulator import Emulator
 
 TOKEN = "tok-SCAN-7d1e0b5f2a"
 WRONG_TOKEN = "tok-SCAN-WRONG-c3a9e1"

@@ -17,7 +17,7 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_qboxmail import QboxDomainSettings
-from pulumi_qboxmail.serialize import PICKLER, pickler_kept
+from pulumi_qboxmail.dynamic.serialize import PICKLER, pickler_kept
 from test_programs import EngineLikeMocks, RecordingMonitor, clean_runtime
 
 __all__ = ["clean_runtime"]  # the autouse fixture: fresh runtime state for every test here

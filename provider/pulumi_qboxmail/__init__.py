@@ -2,6 +2,7 @@
 
 from .claims import Claims
 from .client import DEFAULT_ENDPOINT, SANDBOX_ENDPOINT, QboxClient, RetryPolicy
+from .dynamic.resource import QboxDomainSettings, QboxDomainSettingsArgs
 from .errors import (
     ApiError,
     ApiValidationError,
@@ -24,7 +25,6 @@ from .errors import (
 )
 from .model import DomainSettings, validate
 from .provider import QboxDomainSettingsProvider
-from .resource import QboxDomainSettings, QboxDomainSettingsArgs
 
 __all__ = [
     "DEFAULT_ENDPOINT",

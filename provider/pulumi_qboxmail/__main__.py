@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from .export import run
+from .tools.export import run
 
 PROG = "python -m pulumi_qboxmail"
 HELP = f"""usage: {PROG} <command> [options]

@@ -11,12 +11,12 @@ from pulumi.output import Unknown
 from pulumi.runtime.settings import get_monitor
 from typing_extensions import Unpack
 
-from . import core
+from .. import core
+from ..claims import FIELD, Claims
+from ..errors import FieldError, InvalidInputsError
+from ..model import CONFIRMATIONS, FIELDS, SECRET_FIELDS
+from ..naming import PACKAGE, RESOURCE
 from ._generated import QboxDomainSettingsArgs, QboxDomainSettingsOutputs
-from .claims import FIELD, Claims
-from .errors import FieldError, InvalidInputsError
-from .model import CONFIRMATIONS, FIELDS, SECRET_FIELDS
-from .naming import PACKAGE, RESOURCE
 from .provider import QboxDomainSettingsProvider
 from .serialize import pickler_kept
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .config import config_table
-from .model import DECLARED, FIELDS, PYTHON_TYPES, REQUIRED, Kind
-from .naming import PYTHON, PYTHON_CLASS
-from .version import plugin_json
+from ..config import config_table
+from ..model import DECLARED, FIELDS, PYTHON_TYPES, REQUIRED, Kind
+from ..naming import PYTHON, PYTHON_CLASS
+from ..version import plugin_json
 
-TYPED_MODULE = Path("provider/pulumi_qboxmail/_generated.py")
+TYPED_MODULE = Path("provider/pulumi_qboxmail/dynamic/_generated.py")
 """Where the typed Args and outputs of the dynamic resource live, from the repository's root."""
 
 

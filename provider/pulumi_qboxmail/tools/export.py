@@ -32,12 +32,12 @@ from typing import IO, Any
 
 import yaml
 
-from . import core
-from .client import QboxClient, domain_code
-from .config import OPTIONS, build_client
-from .errors import ConfigurationError, OutputError, QboxError
-from .model import FIELDS, ID_FIELD, PULUMI_NAMES, SETTINGS
-from .naming import PYTHON, TOKEN
+from .. import core
+from ..client import QboxClient, domain_code
+from ..config import OPTIONS, build_client
+from ..errors import ConfigurationError, OutputError, QboxError
+from ..model import FIELDS, ID_FIELD, PULUMI_NAMES, SETTINGS
+from ..naming import PYTHON, TOKEN
 
 FORMATS = ("fleet", "yaml", "python", "import")
 IMPORT_TYPE = TOKEN

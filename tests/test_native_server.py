@@ -17,8 +17,8 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from conftest import TOKEN, clean_env
 from native_plugin import UNKNOWN, NativeDiff, NativePlugin, Secret, reason, start_native
 from plugin import PluginError, apply
-from pulumi_qboxmail import wire
-from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.native import wire
+from pulumi_qboxmail.tools.emulator import Emulator
 
 SETTINGS: dict[str, Any] = {
     "antispamLevel": 3,

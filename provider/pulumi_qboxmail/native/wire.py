@@ -19,9 +19,9 @@ from pulumi.runtime.rpc import _special_output_value_sig as OUTPUT_SIG
 from pulumi.runtime.rpc import _special_secret_sig as SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as SIG
 
-from .errors import FieldError
-from .model import PULUMI_NAMES, SECRET_FIELDS, unknown_field
-from .naming import RESOURCE, Names
+from ..errors import FieldError
+from ..model import PULUMI_NAMES, SECRET_FIELDS, unknown_field
+from ..naming import RESOURCE, Names
 
 API_NAMES: dict[str, str] = {schema: api for api, schema in PULUMI_NAMES.items()}
 """Schema name -> API name."""

@@ -22,11 +22,12 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2_grpc
 from pulumi.runtime.proto import provider_pb2 as pb
 
-from . import claims, core, wire
-from .config import OPTIONS, PREFIX, ApiAccess, check_settings
-from .errors import NotFoundError, QboxError
-from .model import ID_FIELD, PULUMI_NAMES
-from .naming import PACKAGE, RESOURCE, TOKEN
+from .. import claims, core
+from ..config import OPTIONS, PREFIX, ApiAccess, check_settings
+from ..errors import NotFoundError, QboxError
+from ..model import ID_FIELD, PULUMI_NAMES
+from ..naming import PACKAGE, RESOURCE, TOKEN
+from . import wire
 from .schema import schema_json, version
 
 HTTP_THREADS = 64

@@ -1,0 +1,1 @@
+"""The dynamic face: the `QboxDomainSettings` resource for Python programs, and its provider."""

@@ -1,0 +1,1 @@
+"""Tools beside the faces: the export, the emulator and the generator of checked-in files."""
