@@ -110,5 +110,10 @@ def test_pip_install_r_requirements_in_an_example_installs_this_checkout_with_it
         (PACKAGE / "pulumi-plugin.json").read_text()
     )
     shipped = {name.removeprefix("pulumi_qboxmail/") for name in seen["files"]}  # type: ignore[attr-defined]
-    expected = {path.name for path in PACKAGE.iterdir() if path.is_file()}
-    assert {name for name in shipped if "/" not in name and not name.endswith(".pyc")} == expected
+    # Every file of the core and of its subpackages (dynamic/, native/, tools/), and nothing else.
+    expected = {
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert {name for name in shipped if not name.endswith(".pyc")} == expected

@@ -31,7 +31,7 @@ def _distribution(module: str, providers: dict[str, list[str]]) -> str:
 
 def test_every_third_party_module_the_package_imports_is_a_declared_dependency() -> None:
     imported: set[str] = set()
-    for source in PACKAGE.glob("*.py"):
+    for source in PACKAGE.rglob("*.py"):  # the core and every subpackage
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported |= {alias.name for alias in node.names}

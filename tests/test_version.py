@@ -13,8 +13,7 @@ from pathlib import Path
 
 import tomllib
 
-from pulumi_qboxmail import client
-from pulumi_qboxmail.native import schema
+from pulumi_qboxmail import client, schema
 from pulumi_qboxmail.version import PLUGIN_DOWNLOAD_URL, VERSION, plugin_json
 
 ROOT = Path(__file__).resolve().parents[1]
