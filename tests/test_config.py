@@ -137,7 +137,7 @@ def test_native_check_fails_on_a_bad_configuration_on_its_own(
     assert emulator.requests == []
 
 
-# ---- defaults -----------------------------------------------------------------------------------
+# ---- build_client: defaults, precedence, refusals by key ----------------------------------------
 def test_unset_settings_give_the_documented_endpoint_timeouts_and_retry_bounds() -> None:
     client = build_client({"qboxmail:apiToken": TOKEN}, {})
     assert client is not None
@@ -145,3 +145,126 @@ def test_unset_settings_give_the_documented_endpoint_timeouts_and_retry_bounds()
     assert client.timeout == (10.0, 30.0)
     assert (client.retry.max_attempts, client.retry.max_elapsed) == (5, 60.0)
     assert client.retry == RetryPolicy(max_attempts=5, max_elapsed=60.0)
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "endpoint", "attempts"),
+    [
+        ({}, {}, "https://api.qboxmail.com", 5),
+        ({}, {"QBOXMAIL_ENDPOINT": "https://sandbox.qboxmail.com"}, "https://sandbox.qboxmail.com", 5),
+        ({"qboxmail:endpoint": "http://127.0.0.1:1"}, {"QBOXMAIL_ENDPOINT": "https://x.test"}, "http://127.0.0.1:1", 5),
+        ({"qboxmail:maxAttempts": "2"}, {"QBOXMAIL_MAX_ATTEMPTS": "9"}, "https://api.qboxmail.com", 2),
+        ({}, {"QBOXMAIL_MAX_ATTEMPTS": "9"}, "https://api.qboxmail.com", 9),
+    ],
+)  # fmt: skip
+def test_stack_config_beats_environment_beats_default(
+    config: dict[str, str], env: dict[str, str], endpoint: str, attempts: int
+) -> None:
+    client = build_client(
+        Config({"qboxmail:apiToken": TOKEN, **config}, "p"), {"QBOXMAIL_API_TOKEN": "e", **env}
+    )
+    assert client is not None
+    assert (client.endpoint, client.retry.max_attempts) == (endpoint, attempts)
+    assert client._token == TOKEN
+
+
+def test_token_falls_back_to_the_environment() -> None:
+    client = build_client(Config({}, "p"), {"QBOXMAIL_API_TOKEN": "from-env"})
+    assert client is not None
+    assert client._token == "from-env"
+
+
+ATTEMPTS_RULE = "must be a whole number of at least 1"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("readTimeout", "0", f"qboxmail configuration qboxmail:readTimeout: {SECONDS_RULE}; got '0'"),
+        ("readTimeout", "inf", f"qboxmail configuration qboxmail:readTimeout: {SECONDS_RULE}; got 'inf'"),
+        ("connectTimeout", "nan", f"qboxmail configuration qboxmail:connectTimeout: {SECONDS_RULE}; got 'nan'"),
+        ("connectTimeout", "1e12", f"qboxmail configuration qboxmail:connectTimeout: {SECONDS_RULE}; got '1e12'"),
+        ("maxRetrySeconds", "-inf", f"qboxmail configuration qboxmail:maxRetrySeconds: {SECONDS_RULE}; got '-inf'"),
+        ("maxAttempts", "many", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got 'many'"),
+        ("maxAttempts", "3.5", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got '3.5'"),
+        ("maxAttempts", "inf", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got 'inf'"),
+        ("maxAttempts", "0.0", f"qboxmail configuration qboxmail:maxAttempts: {ATTEMPTS_RULE}; got '0.0'"),
+        ("endpoint", "http://qbox.example", "qboxmail configuration qboxmail:endpoint: plain http is allowed only to loopback hosts; use https://qbox.example"),
+    ],
+)  # fmt: skip
+def test_bad_configuration_is_refused_by_name(key: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigurationError) as failure:
+        build_client(Config({f"qboxmail:{key}": value}, "p"), {})
+    assert str(failure.value) == message
+
+
+def test_whole_floats_and_the_largest_timeouts_are_accepted() -> None:
+    config = {
+        "qboxmail:maxAttempts": "3.0",
+        "qboxmail:readTimeout": "86400",
+        "qboxmail:apiToken": TOKEN,
+    }
+    client = build_client(Config(config, "p"), {"QBOXMAIL_MAX_RETRY_SECONDS": "2.5"})
+    assert client is not None
+    assert (client.retry.max_attempts, client.timeout[1], client.retry.max_elapsed) == (
+        3,
+        86400.0,
+        2.5,
+    )
+    assert type(client.retry.max_attempts) is int
+
+
+def test_each_setting_is_read_by_its_name_whatever_the_order_of_the_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pulumi_qboxmail import config as options
+
+    monkeypatch.setattr(options, "OPTIONS", tuple(reversed(options.OPTIONS)))
+    config = {
+        "qboxmail:apiToken": TOKEN,
+        "qboxmail:connectTimeout": "7",
+        "qboxmail:readTimeout": "8",
+    }
+    client = build_client(Config(config, "p"), {"QBOXMAIL_MAX_ATTEMPTS": "2"})
+    assert client is not None
+    assert (client.timeout, client.retry.max_attempts, client.retry.max_elapsed) == (
+        (7.0, 8.0),
+        2,
+        60.0,
+    )
+
+
+@pytest.mark.parametrize(
+    "given",
+    [f"{TOKEN}\n", f"  {TOKEN}", f"\t{TOKEN}\r\n", f"\u00a0{TOKEN}\u2003"],
+    ids=["trailing-newline", "leading-spaces", "tab-and-crlf", "unicode-spaces"],
+)
+def test_whitespace_around_the_token_is_stripped(given: str) -> None:
+    client = build_client(Config({"qboxmail:apiToken": given}, "p"), {})
+    assert client is not None
+    assert client._token == TOKEN
+
+
+TOKEN_RULE = "set the token again, without quotes or line breaks"
+
+
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [
+        (f"{TOKEN}\u201d", "U+201D RIGHT DOUBLE QUOTATION MARK, character 20"),
+        (f"tok\nen-{TOKEN}", "U+000A, character 4"),
+        (f"tök-{TOKEN}", "U+00F6 LATIN SMALL LETTER O WITH DIAERESIS, character 2"),
+        (f"tok\x7f{TOKEN}", "U+007F, character 4"),
+    ],
+    ids=["typographic-quote", "inner-newline", "latin-1-letter", "delete-control"],
+)
+def test_a_token_no_header_can_carry_is_refused_by_key_without_echoing_it(
+    token: str, shown: str
+) -> None:
+    with pytest.raises(ConfigurationError) as failure:
+        build_client(Config({"qboxmail:apiToken": token}, "p"), {})
+    assert str(failure.value) == (
+        "qboxmail configuration qboxmail:apiToken: has a character the X-Api-Token header "
+        f"cannot carry ({shown}); {TOKEN_RULE}"
+    )
+    assert TOKEN not in repr(failure.value.args)

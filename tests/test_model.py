@@ -1,17 +1,15 @@
-"""Tier 1: the schema's rules, as tables of good and bad values."""
+"""The settings model (`model.py`): each field's rule as tables of good and bad values, and the
+declarations it is made of."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-import pulumi
 import pytest
-from typing_extensions import Required
 
-from pulumi_qboxmail import QboxDomainSettings, QboxDomainSettingsArgs
+from pulumi_qboxmail import QboxDomainSettings
 from pulumi_qboxmail.model import (
     ACTION_FLAGS,
     FIELDS,
@@ -22,7 +20,6 @@ from pulumi_qboxmail.model import (
     validate,
 )
 from pulumi_qboxmail.naming import PYTHON_CLASS
-from pulumi_qboxmail.tools.generate import TYPED_MODULE, field_table, typed_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "D123456789"
@@ -205,44 +202,6 @@ def test_action_flags_and_password_are_not_settings() -> None:
     assert not set(ACTION_FLAGS) & set(SETTINGS)
     assert "postmaster_password" not in SETTINGS
     assert set(PASSWORD_POLICY_FIELDS) <= set(SETTINGS)
-
-
-# A `number` here is a whole number too wide for a 32-bit int; Python's int holds it.
-PYTHON_TYPES = {"integer": int, "number": int, "boolean": bool, "string": str}
-
-
-def test_typed_args_list_exactly_the_schema_fields_with_input_types() -> None:
-    annotations = QboxDomainSettingsArgs.__annotations__
-    assert list(annotations) == list(FIELDS)
-    assert QboxDomainSettingsArgs.__required_keys__ == frozenset({"domain_code"})
-    for name in FIELDS:
-        kind = RULES[name].type_name
-        expected = (
-            pulumi.Input[Sequence[pulumi.Input[str]]]
-            if kind == "list of strings"
-            else pulumi.Input[PYTHON_TYPES[kind]]
-        )
-        wanted = Required[expected] if name == "domain_code" else expected | None
-        assert annotations[name] == wanted, name
-
-
-def test_resource_declares_an_output_for_every_input() -> None:
-    hints = QboxDomainSettings.__annotations__
-    assert [name for name in hints if name in FIELDS] == list(FIELDS)
-    assert hints["domain_code"] == pulumi.Output[str]
-    assert hints["antispam_level"] == pulumi.Output[int | None]
-    assert hints["allow_nets"] == pulumi.Output[list[str] | None]
-    assert all(getattr(hints[name], "__origin__", None) is pulumi.Output for name in FIELDS)
-
-
-def test_readme_field_table_is_generated_from_the_schema() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert field_table() in readme, "README field table is stale: run python3 dev.py docs"
-
-
-def test_the_typed_args_and_outputs_file_is_generated_from_the_model() -> None:
-    written = (ROOT / TYPED_MODULE).read_text()
-    assert written == typed_module(), f"{TYPED_MODULE} is stale: run python3 dev.py docs"
 
 
 def test_every_field_a_rule_names_is_a_field() -> None:

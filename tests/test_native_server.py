@@ -1,4 +1,5 @@
-"""The native plugin's lifecycle, through `pulumi-resource-qboxmail` over gRPC as the engine drives it.
+"""The native plugin (`native/server.py`): its lifecycle through `pulumi-resource-qboxmail`,
+over gRPC as the engine drives it.
 
 Same meaning as the dynamic face (one core), in the native face's terms: schema names, secret
 flags on the wire, unknown sentinels, preview calls to Create and Update, detailed diffs, and
@@ -12,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.provider.experimental.property_value import PropertyValue
 
 from conftest import TOKEN, clean_env
 from native_plugin import UNKNOWN, NativeDiff, NativePlugin, Secret, reason, start_native
 from plugin import PluginError, apply
-from pulumi_qboxmail.native import wire
 from pulumi_qboxmail.tools.emulator import Emulator
 
 SETTINGS: dict[str, Any] = {
@@ -407,42 +406,3 @@ def test_a_provider_config_change_updates_the_provider_and_replaces_nothing(
     olds = {"apiToken": Secret("a"), "readTimeout": "30", "version": "0.1.0"}
     assert native.diff_config(olds, {**olds, "readTimeout": "60"}) == ("some", [])
     assert native.diff_config(olds, dict(olds)) == ("none", [])
-
-
-# ---- the wire ---------------------------------------------------------------------------------
-def test_the_wire_reads_and_writes_what_the_sdks_own_marshalling_does() -> None:
-    """`wire` translates Structs itself; the SDK's PropertyValue is an independent reading of the
-    same format: secrets at any depth, unknowns, output values, nulls and doubles."""
-    sent = PropertyValue.marshal_map(
-        {
-            "antispamLevel": PropertyValue(3.0),
-            "allowNets": PropertyValue([PropertyValue("192.0.2.0/24").with_secret(True)]),
-            "company": PropertyValue("ACME", dependencies={"urn:a"}),  # an output value
-            "city": PropertyValue("Milano", is_secret=True, dependencies={"urn:b"}),
-            "webmailTimezone": PropertyValue(UNKNOWN),
-            "telephone": PropertyValue(None),  # null is "not given"
-            "nickname": PropertyValue(True),
-        }
-    )
-    decoded = wire.decode(sent)
-    assert decoded.values == {
-        "antispam_level": 3.0,
-        "allow_nets": ["192.0.2.0/24"],
-        "company": "ACME",
-        "city": "Milano",
-        "webmail_timezone": decoded.values["webmail_timezone"],
-    }
-    assert type(decoded.values["webmail_timezone"]).__name__ == "Unknown"
-    assert decoded.secret == {"allow_nets", "city"} and decoded.strangers == ("nickname",)
-
-    values = {"antispam_level": 3, "force_otp": True, "allow_nets": ["192.0.2.0/24"],
-              "city": "Milano", "postmaster_password": "s3cret-Pass", "plan": None}  # fmt: skip
-    back = PropertyValue.unmarshal_map(wire.encode(values, {"city"}))
-    assert back == {
-        "antispamLevel": PropertyValue(3.0),
-        "forceOtp": PropertyValue(True),
-        "allowNets": PropertyValue([PropertyValue("192.0.2.0/24")]),
-        "city": PropertyValue("Milano", is_secret=True),
-        "postmasterPassword": PropertyValue("s3cret-Pass", is_secret=True),
-        "plan": PropertyValue(None),
-    }

@@ -30,7 +30,7 @@ def created(plugin: Plugin, emulator: Emulator, code: str) -> dict[str, Any]:
     return outs
 
 
-# ---- a partly unknown list (issue 13, item 1) ----------------------------------------------------
+# ---- a partly unknown list -----------------------------------------------------------------------
 def test_a_bad_known_item_beside_an_unknown_one_fails_preview(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:
@@ -52,7 +52,7 @@ def test_every_bad_known_item_of_a_partly_unknown_list_is_named_by_its_position(
     assert emulator.requests == []
 
 
-# ---- a misspelled name with an unknown value (issue 13, item 2) ----------------------------------
+# ---- a misspelled name with an unknown value -----------------------------------------------------
 def test_a_misspelled_input_whose_value_is_unknown_fails_preview(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:
@@ -82,7 +82,7 @@ def test_a_known_input_with_unknown_parts_passes_preview_as_given_and_as_a_chang
     assert emulator.requests == []
 
 
-# ---- an unknown domain_code (issue 13, item 3) ---------------------------------------------------
+# ---- an unknown domain_code ----------------------------------------------------------------------
 def test_an_unknown_domain_code_on_an_existing_resource_previews_as_a_replace(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:
@@ -105,7 +105,7 @@ def test_a_known_unchanged_domain_code_beside_an_unknown_setting_is_no_replace(
     assert emulator.requests == []
 
 
-# ---- 64-bit numbers travel as doubles (issue 13, item 7) -----------------------------------------
+# ---- 64-bit numbers travel as doubles ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("given", "arrives"),
     [(2**63 - 1, 2**63), (2**53 + 1, 2**53), (2**53, 2**53), (10**19, 10**19)],
@@ -131,7 +131,7 @@ def test_the_largest_default_quota_crosses_the_wire_exactly(
     assert outs == {"domain_code": code, "default_quota": 9007199254740991}
 
 
-# ---- one list of time zones on every OS (issue 13, item 10) --------------------------------------
+# ---- one list of time zones on every OS ----------------------------------------------------------
 @pytest.mark.parametrize(
     ("zone", "hint"),
     [("localtime", ""), ("posix/Europe/Rome", ' (did you mean "Europe/Rome"?)')],
@@ -145,7 +145,7 @@ def test_a_time_zone_only_some_os_databases_list_fails_preview(
     assert emulator.requests == []
 
 
-# ---- a confirmation waits for its password (found beside issue 13) -------------------------------
+# ---- a confirmation waits for its password -------------------------------------------------------
 def test_a_known_confirmation_beside_an_unknown_password_passes_preview(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CODE = "D123456789"
 __all__ = ["clean_runtime"]  # the autouse fixture: fresh runtime state for every test here
 
-# The six cases: each registered with no error under mocks before the resource checked.
+# Six bad inputs, each registered with no error under mocks before the resource checked.
 SIX_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("misspelled field", {"antispam_levl": 3}, 'antispam_levl: is not a QboxDomainSettings input; did you mean "antispam_level"?'),
     ("force_otp yes", {"force_otp": "yes"}, 'force_otp: must be true or false; got "yes"'),
