@@ -41,7 +41,7 @@ PYINSTALLER = [
     "--clean",
     "--log-level=WARN",
     # Symbols stripped and an unused optional import left out: half the size, so half the
-    # unpacking at every start (measured: 48.5 MB and about 5 s before; see tests/README.md).
+    # unpacking at every start (measured: 48.5 MB and about 5 s before; see benchmarks/README.md).
     "--strip",
     "--exclude-module=cryptography",
     # Time zone names are validated against tzdata's own list, read as package data.
