@@ -8,6 +8,7 @@ keeps it), so secret wrappers and `additionalSecretOutputs` are visible as the e
 from __future__ import annotations
 
 import base64
+import pickle
 import runpy
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -478,3 +479,31 @@ def test_readme_quickstart_is_the_quickstart_example() -> None:
     program = (ROOT / "examples" / "quickstart" / "__main__.py").read_text()
     block = readme.split("   ```python\n", 1)[1].split("   ```\n", 1)[0]
     assert "\n".join(line.removeprefix("   ") for line in block.splitlines()) + "\n" == program
+
+
+SCALE_PROGRAM = """\
+from pulumi_qboxmail import QboxDomainSettings
+
+for i in range({count}):
+    QboxDomainSettings(f"domain-{{i}}", domain_code=f"D{{{first} + i}}", antispam_level=2)
+"""
+
+
+def test_two_programs_of_2000_domains_in_one_process_register_every_domain_alike(
+    tmp_path: Path,
+) -> None:
+    """The SDK's serializer would leave the pickler one frame deeper per resource: RecursionError."""
+    pickler = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+    for first in (500_000_000, 600_000_000):
+        program = tmp_path / str(first)
+        program.mkdir()
+        text = SCALE_PROGRAM.format(count=2000, first=first)
+        (program / "__main__.py").write_text(text, encoding="utf-8")
+        run = ProgramRun(program, project="scale").execute()
+
+        registered = run.monitor.registered()
+        assert len(registered) == 2000
+        assert registered["domain-1999"]["domain_code"] == f"D{first + 1999}"
+        assert {inputs["__provider"] for inputs in registered.values()} == {PROVIDER}
+        _reset_runtime()
+    assert pickle._Pickler._batch_setitems is pickler  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from .core import CONFIRMATION, PASSWORD
 from .errors import InvalidInputsError
 from .model import FIELDS, SECRET_FIELDS, FieldError
 from .provider import QboxDomainSettingsProvider
+from .serialize import pickler_kept
 
 
 class QboxDomainSettingsArgs(TypedDict, total=False):
@@ -390,9 +391,12 @@ class QboxDomainSettings(pulumi.dynamic.Resource, module="qboxmail", name="Domai
             if props[name] is not None:
                 props[name] = pulumi.Output.secret(props[name])
         secret = pulumi.ResourceOptions(additional_secret_outputs=[SECRET_FIELDS[0]])
-        super().__init__(
-            QboxDomainSettingsProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret),
-        )
+        # The SDK's serialize_provider, run in here, leaves the pickler one wrapper deeper on
+        # every call (pulumi/pulumi#17803): serialize.py keeps it as it was.
+        with pickler_kept():
+            super().__init__(
+                QboxDomainSettingsProvider(),
+                resource_name,
+                props,
+                pulumi.ResourceOptions.merge(opts, secret),
+            )
