@@ -5,6 +5,7 @@ python3 dev.py test    # set up .venv, then lint, type-check and run the whole t
 python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (finds or gets a CLI)
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
+python3 dev.py bench --engine [--quick]  # pulumi preview/up/refresh of N domains, vs a no-op floor
 python3 dev.py docs    # regenerate the field and config tables (README.md, docs/) from the schema
 """
 
@@ -31,7 +32,7 @@ def run(*cmd: str | Path) -> None:
         sys.exit(code)
 
 
-def setup() -> None:
+def setup(extras: str = "dev") -> None:
     if not PY.exists():
         try:
             venv.create(VENV, with_pip=True)
@@ -42,7 +43,7 @@ def setup() -> None:
     # then use the package exactly as users get it, and the Pulumi CLI finds its
     # pulumi-plugin.json in site-packages (an editable install hides it, and Pulumi would then
     # try to download a "qboxmail" resource plugin that does not exist).
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev]")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f".[{extras}]")
 
 
 def test(args: list[str]) -> None:
@@ -66,8 +67,13 @@ def cli(args: list[str]) -> None:
 
 
 def bench(args: list[str]) -> None:
-    setup()
-    run(PY, "benchmarks/run.py", *args)
+    if args[:1] != ["--engine"]:
+        setup()
+        run(PY, "benchmarks/run.py", *args)
+        return
+    setup("dev,bench")  # matplotlib draws the engine benchmark's plot
+    subprocess.call([sys.executable, "scripts/pulumi_cli.py", "ensure"], cwd=ROOT)
+    run(PY, "benchmarks/engine.py", *args[1:])
 
 
 def docs(args: list[str]) -> None:

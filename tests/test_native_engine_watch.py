@@ -11,16 +11,45 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
 
 from conftest import TOKEN, clean_env
-from native_plugin import FakeEngine, NativePlugin, Secret
+from native_plugin import NativePlugin, Secret
 from plugin import PluginError, started
 from pulumi_qboxmail.emulator import Emulator
 
 PACE = "0.1"  # seconds between the plugin's checks of its engine
+
+
+class FakeEngine:
+    """The engine's health service, counting the checks it answered; `stop` is its death."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+        self.server = grpc.server(ThreadPoolExecutor(2))
+        check = grpc.unary_unary_rpc_method_handler(self._check)  # raw bytes both ways
+        health = grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": check})
+        self.server.add_generic_rpc_handlers((health,))
+        self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
+        self.server.start()
+
+    def _check(self, request: bytes, context: Any) -> bytes:
+        self.checks += 1
+        return b"\x08\x01"  # HealthCheckResponse{status: SERVING}
+
+    def answered(self, count: int, within: float = 20.0) -> None:
+        deadline = time.monotonic() + within
+        while self.checks < count:
+            assert time.monotonic() < deadline, f"only {self.checks} health checks came"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.stop(None).wait()
 
 
 @pytest.fixture

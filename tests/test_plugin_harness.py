@@ -1,4 +1,4 @@
-"""Proves tests/plugin.py against the real `python -m pulumi.dynamic` plugin and a tiny provider."""
+"""Proves benchmarks/plugin.py against the real `python -m pulumi.dynamic` plugin and a tiny provider."""
 
 from __future__ import annotations
 
