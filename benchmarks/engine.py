@@ -26,7 +26,7 @@ the CLI, the language host and the plugins, from /proc: our own utime+stime and 
 children the CLI reaped; the emulator runs in a process of its own and is not counted); the
 plugin's CPU (sampled from /proc/<pid>/stat every 50 ms while it runs); and the 1-minute load
 average when the step began. A full run keeps the figures in benchmarks/engine.json (written
-after every N) and draws `up` wall time against N in benchmarks/engine.png (matplotlib: the
+after every stack) and draws `up` wall time against N in benchmarks/engine.png (matplotlib: the
 `bench` extra); `--from-json FILE --plot PNG` prints the table and draws the plot from kept
 figures without running anything.
 """
@@ -544,8 +544,8 @@ def main(argv: Sequence[str]) -> int:
                 for variant in variants:
                     figures = measure(engine, chosen, n, variant)
                     results["runs"].append({"n": n, "variant": variant.name, "figures": figures})
-                if args.json:
-                    args.json.write_text(json.dumps(results, indent=1))
+                    if args.json:  # after each run: a long run stopped early keeps its figures
+                        args.json.write_text(json.dumps(results, indent=1))
     finally:
         emulator.stop()
     print("\n".join(["", *table(results)]))
