@@ -481,7 +481,8 @@ def header(cli: Path, args: argparse.Namespace) -> list[str]:
         f"at the start; Python {platform.python_version()}, "
         f"pulumi SDK {metadata.version('pulumi')}, "
         f"CLI {subprocess.check_output([cli, 'version'], text=True).strip()}",
-        f"- `python benchmarks/engine.py --sizes {args.sizes} --knob-sizes {args.knob_sizes} "
+        f"- `python benchmarks/engine.py --sizes {args.sizes} --runs '{args.runs}' "
+        f"--knob-sizes '{args.knob_sizes}' "
         f"--parallel {args.parallel} --latency {args.latency} --faces {args.faces}`",
         "- cells: wall time = its ratio to the floor's; CPU of every process but the emulator = "
         "its ratio to the floor's; the plugin's CPU. load: the 1-minute load average when the "
@@ -500,6 +501,11 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--knob-sizes", default=",".join(map(str, KNOB_SIZES)))
     parser.add_argument("--parallel", default=",".join(map(str, PARALLEL)))
     parser.add_argument("--latency", type=float, default=LATENCY, help="API latency, seconds")
+    parser.add_argument(
+        "--runs",
+        default=f"{DEFAULT.name},{SKIP.name}",
+        help=f"which runs at --sizes (default: both, '{DEFAULT.name},{SKIP.name}')",
+    )
     parser.add_argument("--faces", default=",".join(FACES), help="comma-separated faces")
     parser.add_argument("--json", type=Path, help=f"keep the figures here (default: {FIGURES})")
     parser.add_argument("--from-json", type=Path, help="only print and plot these figures")
@@ -518,8 +524,12 @@ def main(argv: Sequence[str]) -> int:
         return 0
     sizes, knob_sizes, parallel = ints(args.sizes), ints(args.knob_sizes), ints(args.parallel)
     faces = args.faces.split(",")
-    if unknown := [f for f in faces if f not in FACES] or [n for n in sizes if n <= 0]:
-        parser.error(f"unknown faces or sizes: {unknown}; faces are {', '.join(FACES)}")
+    runs = [r for r in args.runs.split(",") if r not in (DEFAULT.name, SKIP.name)]
+    if unknown := [f for f in faces if f not in FACES] or [n for n in sizes if n <= 0] or runs:
+        parser.error(
+            f"unknown faces, sizes or runs: {unknown}; faces are {', '.join(FACES)}; "
+            f"runs are {DEFAULT.name}, {SKIP.name}"
+        )
     found = find_cli(build_with_go=False)
     if found.path is None:
         parser.error(f"no Pulumi CLI: {found.why()}")
@@ -538,7 +548,7 @@ def main(argv: Sequence[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="qbx-eng-") as home:
             engine = Engine(found.path, Path(home), emulator, args.latency)
             for n in sorted(set(sizes + knob_sizes)):
-                variants = [DEFAULT, SKIP] if n in sizes else []
+                variants = [v for v in (DEFAULT, SKIP) if n in sizes and v.name in args.runs]
                 if n in knob_sizes:
                     variants += [Variant(f"--parallel {p}", ("up",), parallel=p) for p in parallel]
                 for variant in variants:
