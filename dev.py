@@ -5,8 +5,10 @@ python3 dev.py test    # set up .venv, then lint, type-check and run the whole t
 python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (finds or gets a CLI)
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
-python3 dev.py bench --engine [--quick]  # pulumi preview/up/refresh of N domains, vs a no-op floor
+python3 dev.py bench-engine [--quick]  # pulumi preview/up/refresh of N domains, vs a no-op floor
 python3 dev.py docs    # regenerate the field and config tables (README.md, docs/) from the schema
+python3 dev.py sdk     # regenerate the TypeScript, Go and Python SDKs in sdk/ from the schema
+python3 dev.py dist    # dist/: wheel, sdist (twine-checked) and this platform's plugin tarball
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def run(*cmd: str | Path) -> None:
         sys.exit(code)
 
 
-def setup(extras: str = "dev") -> None:
+def setup(extras: str = "dev,dist") -> None:
     if not PY.exists():
         try:
             venv.create(VENV, with_pip=True)
@@ -67,13 +69,24 @@ def cli(args: list[str]) -> None:
 
 
 def bench(args: list[str]) -> None:
-    if args[:1] != ["--engine"]:
-        setup()
-        run(PY, "benchmarks/run.py", *args)
-        return
-    setup("dev,bench")  # matplotlib draws the engine benchmark's plot
+    setup()
+    run(PY, "benchmarks/run.py", *args)
+
+
+def bench_engine(args: list[str]) -> None:
+    setup("dev,dist,bench")  # matplotlib draws the engine benchmark's plot
     subprocess.call([sys.executable, "scripts/pulumi_cli.py", "ensure"], cwd=ROOT)
-    run(PY, "benchmarks/engine.py", *args[1:])
+    run(PY, "benchmarks/engine.py", *args)
+
+
+def sdk(args: list[str]) -> None:
+    setup()
+    run(sys.executable, "scripts/sdkgen.py", "write", PY)
+
+
+def dist(args: list[str]) -> None:
+    setup()
+    run(PY, "scripts/dist.py", *args)
 
 
 def docs(args: list[str]) -> None:
@@ -85,6 +98,7 @@ DOCS_SCRIPT = """
 import pathlib
 from pulumi_qboxmail.config import config_table
 from pulumi_qboxmail.model import field_table
+from pulumi_qboxmail.version import plugin_json
 def fill(path, name, table):
     path = pathlib.Path(path)
     start, end = f"<!-- {name}:start -->\\n", f"<!-- {name}:end -->"
@@ -93,12 +107,14 @@ def fill(path, name, table):
 fill("README.md", "fields", field_table())
 fill("README.md", "config", config_table())
 fill("docs/installation-configuration.md", "config", config_table())
+pathlib.Path("provider/pulumi_qboxmail/pulumi-plugin.json").write_text(plugin_json())
 """
 
 
-# Commands whose extra arguments nothing reads: refused, never silently dropped. `test` and
-# `bench` pass theirs to pytest and benchmarks/run.py, which refuse what they do not know.
-TAKES_NO_ARGUMENTS = {"demo", "docs"}
+# Commands whose extra arguments nothing reads: refused, never silently dropped. `test`, `bench`,
+# `bench-engine` and `dist` pass theirs to pytest, benchmarks/ and scripts/dist.py, which refuse
+# what they do not know.
+TAKES_NO_ARGUMENTS = {"demo", "docs", "sdk"}
 
 
 def usage_error(problem: str) -> NoReturn:
@@ -108,7 +124,16 @@ def usage_error(problem: str) -> NoReturn:
 
 
 if __name__ == "__main__":
-    commands = {"test": test, "demo": demo, "cli": cli, "bench": bench, "docs": docs}
+    commands = {
+        "test": test,
+        "demo": demo,
+        "cli": cli,
+        "bench": bench,
+        "bench-engine": bench_engine,
+        "docs": docs,
+        "sdk": sdk,
+        "dist": dist,
+    }
     if sys.argv[1:2] in (["-h"], ["--help"]):
         print(__doc__)
         sys.exit(0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Engine benchmark: N domains through the real Pulumi CLI, per face, against the engine's floor.
 
-    python3 dev.py bench --engine [--quick] [--sizes 100,250] [--faces floor,native,dynamic]
+    python3 dev.py bench-engine [--quick] [--sizes 100,250] [--faces floor,native,dynamic]
     python benchmarks/engine.py [same options]                # in a ready venv, CLI on PATH
 
 For each N, one fresh stack per face goes through four steps, interleaved across the faces step

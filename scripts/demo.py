@@ -5,7 +5,8 @@ First finds the Pulumi CLI (PATH, the pinned build in .pulumi-cli/, the official
 without one it says how to get it and exits 1 before anything else starts. Then it starts the
 emulator with one demo domain and drives examples/quickstart through the Automation API (an
 inline program, a file backend in .pulumi-demo/, a demo passphrase): preview, up and a no-change
-preview, streaming the CLI's output as it prints, then shows the domain as the emulator holds it.
+preview, streaming the CLI's output as it prints, then shows the domain as a refresh sees it (its
+GET), and apart, labelled, the settings it was sent that GET does not return.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import IO
 
 from pulumi_cli import DOWNLOADS, automation_command, engine_env, find_cli, say_stdout
+from pulumi_qboxmail.client import QboxClient
+from pulumi_qboxmail.errors import QboxError
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".pulumi-demo"
@@ -40,6 +43,10 @@ NO_CLI = (
 )
 NO_GO = "there is no go to build it"
 GO_FAILED = "the Go build failed (above)"
+UNSEEN = (
+    "Sent by `pulumi up` but not returned by the API's GET, so no refresh can see a change made "
+    "to them elsewhere (shown as the emulator stored them):"
+)
 
 
 class StepFailed(Exception):
@@ -136,7 +143,8 @@ def main() -> int:
             print(f"Qboxmail emulator at {url} with domain {DOMAIN}", flush=True)
             try:
                 run_demo(found.path, url, WORK, say_stdout)
-            except StepFailed as exc:
+                live = QboxClient(TOKEN, url).get_domain(DOMAIN)
+            except (StepFailed, QboxError) as exc:
                 print(f"demo: {exc}", file=sys.stderr)
                 return 1
             finally:
@@ -146,9 +154,12 @@ def main() -> int:
                 "demo: `pulumi up` succeeded but the emulator recorded no change", file=sys.stderr
             )
             return 1
-        settings = json.loads(state.read_text(encoding="utf-8"))[DOMAIN]
-    print(f"\nDomain {DOMAIN} as the emulator now holds it:")
-    print(json.dumps(settings, indent=2, sort_keys=True))
+        stored = json.loads(state.read_text(encoding="utf-8"))[DOMAIN]
+    unseen = {name: value for name, value in stored.items() if name not in live}
+    print(f"\nDomain {DOMAIN} as a refresh sees it (GET /api/domains/{DOMAIN}):")
+    print(json.dumps(live, indent=2, sort_keys=True))
+    print(f"\n{UNSEEN}")
+    print(json.dumps(unseen, indent=2, sort_keys=True))
     return 0
 
 

@@ -313,6 +313,29 @@ def build(say: Say = say_stdout) -> Path:
     return build_dir() / "pulumi"
 
 
+def go_tool(wrapper: str, package: str, say: Say = say_stdout) -> Path:
+    """A Go tool pinned by its own wrapper module under scripts/cli/ (e.g. `actionlint/`), built
+    once per pin into .pulumi-cli/<wrapper>/<pin>/."""
+    if shutil.which("go") is None:
+        raise BuildError(f"go is not on PATH (https://go.dev/dl/), so {wrapper} cannot be built")
+    name = package.rsplit("/", 1)[-1] + (".exe" if os.name == "nt" else "")
+    target = CACHE / wrapper / _pin_of(wrapper)[:16] / name
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{name}.partial"
+    say(f"cli: building {name} from {package} (scripts/cli/{wrapper}) ...")
+    try:
+        args = ["build", "-mod=readonly", "-trimpath", "-o", str(partial), package]
+        proc = _run_go(args, WRAPPERS / wrapper, say, f"building {name}")
+        if proc.returncode != 0:
+            raise BuildError(f"{name} could not be built from {package}:\n{_go_error(proc)}")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
 def download(root: Path, say: Say) -> Path:
     """Install the official CLI at the pinned version into `root`, printing progress while it runs.
 

@@ -23,6 +23,7 @@ PROBLEMS = [
     pytest.param({"qboxmail:readTimeout": "inf"}, f"qboxmail:readTimeout: {SECONDS_RULE}; got 'inf'", id="infinite-read-timeout"),
     pytest.param({"qboxmail:connectTimeout": "nan"}, f"qboxmail:connectTimeout: {SECONDS_RULE}; got 'nan'", id="nan-connect-timeout"),
     pytest.param({"qboxmail:maxRetrySeconds": "1e300"}, f"qboxmail:maxRetrySeconds: {SECONDS_RULE}; got '1e300'", id="huge-retry-budget"),
+    pytest.param({"qboxmail:maxThrottleSeconds": "0"}, f"qboxmail:maxThrottleSeconds: {SECONDS_RULE}; got '0'", id="zero-throttle-ceiling"),
     pytest.param({"qboxmail:maxAttempts": "2.5"}, "qboxmail:maxAttempts: must be a whole number of at least 1; got '2.5'", id="fractional-attempts"),
     pytest.param({"qboxmail:endpoint": "http://qbox.example"}, "qboxmail:endpoint: plain http is allowed only to loopback hosts; use https://qbox.example", id="plain-http-endpoint"),
     pytest.param({"qboxmail:apiToken": f"\u201c{TOKEN}\u201d"}, "qboxmail:apiToken: has a character the X-Api-Token header cannot carry (U+201C LEFT DOUBLE QUOTATION MARK, character 1); set the token again, without quotes or line breaks", id="quoted-token"),

@@ -151,7 +151,7 @@ def test_a_fleet_of_1000_domains_goes_up_with_one_put_each_and_repreviews_clean(
         assert len(server.requests) == 1000
 
 
-def test_several_fleet_stacks_go_up_one_after_another_in_one_process(
+def test_several_fleet_stacks_preview_and_go_up_one_after_another_in_one_process(
     cli_env: CliEnv, tmp_path: Path
 ) -> None:
     fleets = {name: fleet_codes(first, 250) for name, first in [("eu", 120_000_000), ("us", 130_000_000), ("asia", 140_000_000)]}  # fmt: skip
@@ -160,6 +160,11 @@ def test_several_fleet_stacks_go_up_one_after_another_in_one_process(
         for name, codes in fleets.items():
             server.clear_log()
             stack = fleet_stack(cli_env, url, tmp_path / "fleet", stack=name, codes=codes)
+
+            preview = Printed()
+            stack.preview(on_output=preview)
+            assert "+ 251 to create" in preview.text, name
+            assert server.requests == []
 
             result = stack.up()
             assert result.summary.resource_changes == {"create": 251}, name

@@ -2,8 +2,10 @@
 
 The YAML language host (`pulumi-language-yaml`) loads the schema from the plugin with GetSchema,
 type-checks the program against it and registers the resources; the engine starts
-`pulumi-resource-qboxmail` itself, as a project plugin (`plugins.providers`) in one test and as
-an ambient plugin on PATH in the other. Everything talks to the emulator on 127.0.0.1.
+`pulumi-resource-qboxmail` itself, as a project plugin (`plugins.providers`), as an ambient
+plugin on PATH, or as the released executable installed from its tarball with no Python plugin
+anywhere. A missing plugin is looked for in our GitHub releases. Everything talks to the
+emulator on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import dist
 from e2e_support import CliEnv
+from pulumi_qboxmail import schema
 from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.version import VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"
@@ -33,6 +39,9 @@ MAIN, SHOP = "D300000001", "D300000002"
 TOKEN = "qbx-native-e2e-7d41c0"
 TYPE = "qboxmail:index:DomainSettings"
 SKIP_CHECKPOINTS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
+PLUGIN = "pulumi-resource-qboxmail"
+OUR_SERVER = "github://api.github.com/pulumi-qboxmail"
+OUR_RELEASE = f"api.github.com/repos/pulumi-qboxmail/pulumi-qboxmail/releases/tags/v{VERSION}"
 MAIN_BODY = {
     "antispam_level": 3,
     "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
@@ -438,3 +447,122 @@ def test_with_checkpoints_skipped_a_killed_up_leaves_the_state_as_before_and_the
     state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
     assert sorted(r["id"] for r in state["resources"] if r["type"] == TYPE) == [MAIN, SHOP]
     yaml_cli.run("preview", "--expect-no-changes", cwd=project)
+
+
+# ---- the released plugin ------------------------------------------------------------------------
+@pytest.fixture
+def released_plugin(tmp_path: Path) -> Path:
+    """This platform's plugin tarball as `dev.py dist` builds it (frozen once per source state)."""
+    try:
+        metadata.version("pyinstaller")
+    except metadata.PackageNotFoundError:
+        pytest.skip(
+            f"PyInstaller is not installed in {sys.executable} (`python3 dev.py test` installs "
+            "the dist extra), so the self-contained plugin cannot be built"
+        )
+    try:
+        return dist.plugin_tarball(tmp_path / "dist")
+    except dist.DistError as exc:
+        pytest.fail(f"the plugin could not be frozen: {exc}")
+
+
+def without_python_plugin(cli: CliEnv) -> None:
+    """PATH as a machine without Python's plugin: the CLI, then what holds no qboxmail plugin."""
+    rest = [d for d in cli.env["PATH"].split(os.pathsep)[1:] if not (Path(d) / PLUGIN).exists()]
+    cli.env["PATH"] = os.pathsep.join([str(cli.cli.parent), *rest])
+    assert shutil.which(PLUGIN, path=cli.env["PATH"]) is None
+
+
+def test_the_released_plugin_installs_from_its_tarball_and_runs_the_yaml_example_without_python(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path, released_plugin: Path
+) -> None:
+    # yaml_cli comes first: without a CLI the test skips before anything is frozen.
+    without_python_plugin(yaml_cli)
+    # The one-file executable unpacks itself here at each start and must clean up at each stop.
+    unpacked = tmp_path / "tmp"
+    unpacked.mkdir()
+    yaml_cli.env["TMPDIR"] = str(unpacked)
+    install = ("plugin", "install", "resource", "qboxmail", f"v{VERSION}")
+    printed = [yaml_cli.run(*install, "--file", str(released_plugin), cwd=tmp_path)]
+    listed = json.loads(yaml_cli.run("plugin", "ls", "--json", cwd=tmp_path).stdout)
+    assert [(p["name"], p["kind"], p["version"]) for p in listed] == [
+        ("qboxmail", "resource", VERSION)
+    ]
+    installed = Path(yaml_cli.env["PULUMI_HOME"]) / "plugins" / f"resource-qboxmail-v{VERSION}"
+    assert not (installed / dist.executable_name()).read_bytes().startswith(b"#!")  # no script
+    served = json.loads(yaml_cli.run("package", "get-schema", "qboxmail", cwd=tmp_path).stdout)
+    assert (served["version"], served["pluginDownloadURL"]) == (VERSION, OUR_SERVER)
+
+    project = yaml_project(tmp_path / "yaml", plugin=False)
+    configure(yaml_cli, project, emulator.url, mainDomainCode=MAIN, shopDomainCode=SHOP)
+    printed.append(yaml_cli.run("preview", cwd=project))
+    assert "+ 3 to create" in printed[-1].stdout
+    assert emulator.requests == []
+    printed.append(yaml_cli.run("up", "--yes", cwd=project))
+    assert sorted(puts(emulator)) == [
+        (f"/api/domains/{MAIN}", MAIN_BODY),
+        (f"/api/domains/{SHOP}", SHOP_BODY),
+    ]
+    emulator.clear_log()
+    printed.append(yaml_cli.run("preview", "--expect-no-changes", cwd=project))
+    assert puts(emulator) == []
+    for proc in printed:
+        assert "from $PATH" not in proc.stdout + proc.stderr
+        assert "warning:" not in proc.stdout + proc.stderr
+    # The engine waits up to 5 s for a stopped plugin; give a loaded machine as long to finish.
+    deadline = time.monotonic() + 5
+    while list(unpacked.glob("_MEI*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(unpacked.glob("_MEI*")) == []
+
+
+def test_a_missing_plugin_is_fetched_from_our_releases_not_pulumis(
+    cli_env: CliEnv, tmp_path: Path
+) -> None:
+    # The README's install command, with the server every generated SDK names (the schema's).
+    server = schema.package_schema()["pluginDownloadURL"]
+    del cli_env.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"]
+    without_python_plugin(cli_env)
+    failed = cli_env.run(
+        "plugin",
+        "install",
+        "resource",
+        "qboxmail",
+        f"v{VERSION}",
+        "--server",
+        server,
+        cwd=tmp_path,
+        ok=False,
+    )
+    assert failed.returncode != 0
+    printed = failed.stdout + failed.stderr
+    # No network here: the download fails, and the message shows where it was looked for.
+    assert OUR_RELEASE in printed
+    assert "repos/pulumi/pulumi-qboxmail" not in printed
+
+
+def test_a_yaml_program_missing_the_plugin_is_sent_to_our_releases_not_pulumis(
+    yaml_cli: CliEnv, tmp_path: Path
+) -> None:
+    # YAML's SDK, generated from the schema as for any language: a lock file that carries the
+    # pluginDownloadURL. Made while the plugin is reachable, then the plugin is taken away.
+    project = yaml_project(tmp_path / "yaml", plugin=False)
+    sdk = ("package", "gen-sdk", str(PLUGIN_DIR / PLUGIN), "--language", "yaml", "--out", "sdks")
+    yaml_cli.run(*sdk, cwd=project)
+    lock = yaml.safe_load((project / "sdks" / "yaml" / f"qboxmail-{VERSION}.yaml").read_text())
+    assert lock == {
+        "packageDeclarationVersion": 1,
+        "name": "qboxmail",
+        "version": VERSION,
+        "downloadUrl": OUR_SERVER,
+    }
+    del yaml_cli.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"]
+    without_python_plugin(yaml_cli)
+    # Nothing listens there: the preview must stop at the plugin, before any call.
+    configure(yaml_cli, project, "http://127.0.0.1:9", mainDomainCode=MAIN, shopDomainCode=SHOP)
+    failed = yaml_cli.run("preview", cwd=project, ok=False)
+    assert failed.returncode != 0
+    printed = failed.stdout + failed.stderr
+    # No network here: the download fails, and the message shows where it was looked for.
+    assert OUR_RELEASE in printed
+    assert "repos/pulumi/pulumi-qboxmail" not in printed

@@ -27,7 +27,7 @@ from pulumi_qboxmail import (
     TransportError,
     UnauthorizedError,
 )
-from pulumi_qboxmail.client import parse_retry_after, retry_delay
+from pulumi_qboxmail.client import Throttle, parse_retry_after, retry_delay, throttled_rate
 from pulumi_qboxmail.emulator import Emulator
 from pulumi_qboxmail.errors import (
     NoDomainReturnedError,
@@ -329,6 +329,16 @@ def test_unreachable_endpoint_is_a_transport_error(code: str) -> None:
     )
 
 
+def test_a_host_that_does_not_resolve_fails_at_once_saying_so() -> None:
+    client = QboxClient(TOKEN, "https://api.qboxmail.invalid", retry=RetryPolicy(max_attempts=5))
+    with pytest.raises(TransportError) as failure:
+        client.get_domain("D123456789")
+    assert str(failure.value).startswith(
+        "QboxDomainSettings D123456789: no answer from https://api.qboxmail.invalid (host "
+        "api.qboxmail.invalid not found (DNS), no HTTP status); gave up after 1 attempt over "
+    )
+
+
 @pytest.mark.parametrize(
     ("endpoint", "problem"),
     [
@@ -502,3 +512,139 @@ def test_a_list_that_never_ends_is_cut_at_the_page_limit(
     with pytest.raises(UnexpectedPageError, match="it claims more than 3 pages"):
         list_client.list_domains()
     assert len(listed.requests) == 3
+
+
+# ---- the fleet's shared back-off (Throttle) ------------------------------------------------------
+# accepted per second when refused, seconds since the pause ended -> allowed rate (None: unpaced)
+RATE_TABLE: list[tuple[float, float, float | None]] = [
+    (10.0, 0.0, 7.0),  # down to 0.7x what Qboxmail accepted
+    (10.0, 1.0, 9.62),  # recovering quickly at first...
+    (10.0, 2.0, 10.0),  # ...back at the accepted rate at the knee...
+    (10.0, 3.0, 10.375),  # ...probing above it slowly...
+    (10.0, 4.0, 13.0),  # ...then faster
+    (10.0, 7.8, None),  # 8x the accepted rate: pacing is lifted
+    (0.0, 0.0, None),  # nothing accepted: nothing to pace to, only the pause holds
+    (2.0, 0.0, 1.4),  # scale-free: the same curve at any rate
+]
+
+
+@pytest.mark.parametrize(("accepted", "since", "rate"), RATE_TABLE)
+def test_throttled_rate_table(accepted: float, since: float, rate: float | None) -> None:
+    found = throttled_rate(accepted, since)
+    assert found == (None if rate is None else pytest.approx(rate, abs=0.01))
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_throttle_pauses_every_caller_then_paces_them_and_ignores_stale_refusals() -> None:
+    clock = FakeClock()
+    throttle = Throttle(clock)
+    assert throttle.wait(clock.sleep) == 100.0  # unthrottled: no wait at all
+    for _ in range(10):
+        throttle.succeeded()
+    sent = throttle.wait(clock.sleep)
+    throttle.refused_by_rate_limit(sent, 1.0)  # 10 accepted in the last second: pace at 7/s
+    # Answers to requests sent before that slow-down say nothing new: no further slow-down.
+    throttle.refused_by_rate_limit(sent - 0.5, 0.0)
+    starts = [throttle.wait(clock.sleep) for _ in range(3)]
+    assert starts[0] == 101.0  # nobody before the Retry-After has passed
+    assert starts[1] - starts[0] == pytest.approx(1 / 7)
+    assert starts[2] - starts[1] == pytest.approx(1 / throttled_rate(10, 1 / 7), rel=1e-3)
+
+
+def test_one_429_pauses_the_other_clients_of_the_process_until_retry_after(
+    code: str,
+) -> None:
+    # Two clients to one endpoint, as two providers of one plugin process: one back-off.
+    with Emulator(token=TOKEN, domains=[code, "D100000002"]) as url:
+        server = Emulator  # for the type checker below
+        del server
+    emulator = Emulator(token=TOKEN, domains=[code, "D100000002"])
+    with emulator as url:
+        first, second = QboxClient(TOKEN, url), QboxClient(TOKEN, url)
+        assert first.throttle is second.throttle
+        emulator.fail_next(1, 429, headers={"Retry-After": "1"})
+        with ThreadPoolExecutor(1) as pool:
+            refused = pool.submit(first.update_domain, code, {"antispam_level": 1})
+            while not emulator.requests:
+                time.sleep(0.01)
+            time.sleep(0.1)  # the 429 is in: the pause is set
+            second.update_domain("D100000002", {"antispam_level": 3})
+            refused.result()
+    at = [r.at for r in emulator.requests]
+    assert len(at) == 3
+    assert min(at[1:]) - at[0] >= 1.0  # neither the retry nor the other client's first request
+    assert emulator.domains[code]["antispam_level"] == 1
+    assert emulator.domains["D100000002"]["antispam_level"] == 3
+
+
+def test_a_rate_limited_fleet_finishes_though_each_call_may_fail_only_twice() -> None:
+    codes = [f"D2000000{i:02d}" for i in range(30)]
+    emulator = Emulator(token=TOKEN, domains=codes)
+    emulator.rate_limit = 10
+    with emulator as url:
+        client = QboxClient(TOKEN, url, retry=RetryPolicy(max_attempts=2))
+        with ThreadPoolExecutor(30) as pool:
+            list(pool.map(lambda c: client.update_domain(c, {"antispam_level": 0}), codes))
+    assert emulator.refused > 0  # the limit was met, and calls were refused more than once
+    assert all(emulator.domains[c]["antispam_level"] == 0 for c in codes)
+    assert len(emulator.requests) - emulator.refused == len(codes)  # one accepted PUT each
+
+
+def test_a_429_while_other_calls_succeed_does_not_use_up_the_calls_attempts(code: str) -> None:
+    emulator = Emulator(token=TOKEN, domains=[code, "D100000002"])
+    with emulator as url:
+        client = QboxClient(TOKEN, url, retry=RetryPolicy(max_attempts=1, base_delay=0.1))
+        emulator.slow_next(1, 0.3)
+        emulator.fail_next(1, 429)  # the first request: refused, but only after the second's 204
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(client.update_domain, code, {"antispam_level": 1})
+            while not emulator.requests:
+                time.sleep(0.01)
+            client.update_domain("D100000002", {"antispam_level": 1})
+            slow.result()  # with one attempt allowed, only the fleet's progress let it retry
+    assert [r.path for r in emulator.requests] == [
+        f"/api/domains/{code}",
+        "/api/domains/D100000002",
+        f"/api/domains/{code}",
+    ]
+
+
+def test_an_api_that_refuses_everything_still_ends_after_max_attempts(code: str) -> None:
+    emulator = Emulator(token=TOKEN, domains=[code])
+    with emulator as url:
+        client = QboxClient(TOKEN, url, retry=RetryPolicy(max_attempts=3, base_delay=0.1))
+        emulator.fail_next(1000, 429)
+        with ThreadPoolExecutor(4) as pool:
+            calls = [pool.submit(client.update_domain, code, {}) for _ in range(4)]
+            messages = []
+            for call in calls:
+                with pytest.raises(RateLimitedError) as failure:
+                    call.result()
+                messages.append(str(failure.value))
+    assert len(emulator.requests) == 12
+    for message in messages:
+        assert message.startswith(
+            f"QboxDomainSettings {code}: Qboxmail is rate limiting requests "
+            "(HTTP 429 Too Many Requests); gave up after 3 attempts over "
+        )
+
+
+def test_the_hard_ceiling_ends_a_call_that_the_fleet_keeps_queued(code: str) -> None:
+    emulator = Emulator(token=TOKEN, domains=[code])
+    with emulator as url:
+        policy = RetryPolicy(max_attempts=50, max_elapsed=60, max_throttled=1.5)
+        client = QboxClient(TOKEN, url, retry=policy)
+        emulator.fail_next(1000, 429, headers={"Retry-After": "1"})
+        with pytest.raises(RateLimitedError, match=r"gave up after 2 attempts over 1\.\ds\. "):
+            client.update_domain(code, {})
+    assert len(emulator.requests) == 2

@@ -83,8 +83,26 @@ def test_the_demo_command_finds_the_cli_runs_the_stack_and_shows_the_domain(
     assert lines[0] == f"pulumi on PATH: {cli_env.cli}"
     assert lines[1].startswith("Qboxmail emulator at http://127.0.0.1:")
     assert "+ pulumi up --yes" in lines
-    shown = json.loads(proc.stdout[proc.stdout.index("{") :])
-    assert {k: shown[k] for k in QUICKSTART_BODY} == QUICKSTART_BODY
+    decoder = json.JSONDecoder()
+    first = proc.stdout.index("{")
+    live, end = decoder.raw_decode(proc.stdout, first)
+    label = proc.stdout[end:].strip().splitlines()[0]
+    unseen, _ = decoder.raw_decode(proc.stdout, proc.stdout.index("{", end))
+    assert proc.stdout[:first].splitlines()[-1] == (
+        f"Domain {demo.DOMAIN} as a refresh sees it (GET /api/domains/{demo.DOMAIN}):"
+    )
+    assert label == demo.UNSEEN
+    # What GET returns, and apart, labelled, what only the emulator's own file holds.
+    assert {k: live[k] for k in ("antispam_level", "allow_nets")} == {
+        k: QUICKSTART_BODY[k] for k in ("antispam_level", "allow_nets")
+    }
+    assert unseen == {k: v for k, v in QUICKSTART_BODY.items() if k not in live}
+    assert set(unseen) == {
+        "password_expiration",
+        "force_otp",
+        "webmail_language",
+        "webmail_timezone",
+    }
     assert (root / ".pulumi-demo" / "backend").is_dir()
 
 

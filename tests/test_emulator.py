@@ -462,3 +462,101 @@ def test_list_needs_the_token(fleet: Emulator) -> None:
     response = requests.get(f"{fleet.url}/api/domains", timeout=5)
     assert response.status_code == 401
     assert fleet.requests[-1] == RecordedRequest("GET", "/api/domains", None, "<missing>")
+
+
+def test_a_rate_limit_answers_429_with_retry_after_beyond_one_seconds_worth() -> None:
+    emulator = Emulator(token="t", domains=["D123456789"])
+    emulator.rate_limit = 5
+    with emulator as url:
+        answers = [
+            requests.get(f"{url}/api/domains/D123456789", headers={"X-Api-Token": "t"}, timeout=5)
+            for _ in range(7)
+        ]
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
+    assert answers[-1].headers["Retry-After"] == "1"
+    assert emulator.refused == 2
+
+
+def started_cli(*options: str) -> tuple[subprocess.Popen[str], str]:
+    """The emulator run from the command line with `options`, and the URL it printed."""
+    command = [sys.executable, "-m", "pulumi_qboxmail.emulator", "--port", "0", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 10)
+    assert ready, "the emulator printed no URL within 10 s"
+    return process, process.stdout.readline().strip()
+
+
+def test_cli_seeds_a_number_of_domains_and_given_codes_with_settings(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    options = ["--seed", "3", "--state", str(state), "--domain", CODE, "antispam_level=0"]
+    options += ['allow_nets=["192.0.2.0/24"]', "plan=basic", "D000000009"]
+    process, url = started_cli(*options)
+    try:
+        listed = requests.get(f"{url}/api/domains", headers=AUTH, timeout=5).json()
+        codes = [domain["code"] for domain in listed["resources"]]
+        assert codes == ["D000000009", "D100000001", "D100000002", "D100000003", CODE]
+        shown = requests.get(f"{url}/api/domains/{CODE}", headers=AUTH, timeout=5).json()
+        assert shown["resources"][0]["antispam_level"] == 0
+        assert shown["resources"][0]["allow_nets"] == ["192.0.2.0/24"]
+        assert json.loads(state.read_text())[CODE]["plan"] == "basic"  # stored, not returned
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("options", "line"),
+    [
+        (["--domain", CODE, "antispam_level=9"], f"--domain {CODE}: antispam_level: is not valid"),
+        (["--domain", "plan=basic"], '--domain "plan=basic": a setting follows a domain code'),
+    ],
+)
+def test_cli_refuses_a_bad_seed_setting_in_one_line(options: list[str], line: str) -> None:
+    command = [sys.executable, "-m", "pulumi_qboxmail.emulator", "--port", "0", *options]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"python -m pulumi_qboxmail.emulator: error: {line}\n"
+
+
+def set_command(url: str, *words: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pulumi_qboxmail.emulator", "set", "--url", url]
+    return subprocess.run(
+        [*command, "--token", "test-token", *words], capture_output=True, text=True, timeout=30
+    )
+
+
+def test_set_changes_a_running_emulators_domain_behind_the_stacks_back(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emulator = Emulator(domains=[CODE], state_file=state)
+    with emulator as url:
+        done = set_command(url, CODE, "antispam_level=0", "webmail_language=it")
+        assert (done.returncode, done.stderr) == (0, "")
+        assert done.stdout == f'{CODE}: antispam_level=0, webmail_language="it"\n'
+        assert resource(emulator)["antispam_level"] == 0
+        assert emulator.requests[-1].method == "GET"  # the change itself is no API request
+        assert len(emulator.requests) == 1
+        refused = set_command(url, CODE, "antispam_level=9", "force_new_password=true")
+        gone = set_command(url, "D000000404", "antispam_level=1")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "python -m pulumi_qboxmail.emulator set: error: HTTP 422: antispam_level: is not valid; "
+        "force_new_password: is an action, not a stored setting\n"
+    )
+    assert gone.stderr.endswith("domain_code: D000000404 is not a domain here\n")
+    assert json.loads(state.read_text())[CODE]["antispam_level"] == 0
+
+
+def test_a_state_file_edited_while_it_runs_is_read_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state.json"
+    emulator = Emulator(domains=[CODE], state_file=state)
+    with emulator:
+        edited = json.loads(state.read_text())
+        edited[CODE]["antispam_level"] = 1
+        state.write_text(json.dumps(edited))
+        assert resource(emulator)["antispam_level"] == 1
+        state.write_text("{broken")
+        assert resource(emulator)["antispam_level"] == 1  # an unusable edit changes nothing...
+    assert "the edited state file is ignored" in capsys.readouterr().err  # ...and says so

@@ -469,14 +469,6 @@ def test_the_command_runs_as_a_module_and_as_a_console_script(
     assert TOKEN not in result.stdout
 
 
-def test_module_without_a_subcommand_prints_usage_and_exits_2() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "pulumi_qboxmail"], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 2
-    assert result.stderr == "usage: python -m pulumi_qboxmail export [-h] [CODE ...] [options]\n"
-
-
 def test_the_token_is_nowhere_in_any_format_or_error(emu: Emulator) -> None:
     emu.seed({"D100000001": {}})
     texts = [

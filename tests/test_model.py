@@ -206,7 +206,8 @@ def test_action_flags_and_password_are_not_settings() -> None:
     assert set(PASSWORD_POLICY_FIELDS) <= set(SETTINGS)
 
 
-PYTHON_TYPES = {"integer": int, "boolean": bool, "string": str}
+# A `number` here is a whole number too wide for a 32-bit int; Python's int holds it.
+PYTHON_TYPES = {"integer": int, "number": int, "boolean": bool, "string": str}
 
 
 def test_typed_args_list_exactly_the_schema_fields_with_input_types() -> None:

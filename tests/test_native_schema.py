@@ -97,7 +97,7 @@ def test_provider_config_is_the_options_with_the_token_secret(served: dict[str, 
 
 def test_the_python_sdk_name_does_not_collide_with_this_package(served: dict[str, Any]) -> None:
     assert served["name"] == "qboxmail"
-    assert served["language"]["python"]["packageName"] == "pulumi_qboxmail_native"
+    assert served["language"]["python"]["packageName"] == "pulumi_qboxmail_sdk"
     assert served["version"] == _installed_version()
 
 

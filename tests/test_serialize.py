@@ -69,12 +69,12 @@ def register(monitor: RecordingMonitor, count: int) -> list[Any]:
     return [registered["__provider"] for registered in monitor.registered().values()]
 
 
-def test_the_sdk_serializer_leaves_the_pickler_changed_and_pickler_kept_puts_it_back() -> None:
+def test_pickler_kept_puts_back_what_the_sdk_serializer_changed() -> None:
     before = state()
     with pickler_kept() as restored:
         assert serialize_provider(Handwritten())
-        assert state() != before  # what the guard is for; see docs/known-issues.md
-    assert restored == ["_batch_setitems", "save_dict"]
+    # 3.272 changes both (docs/known-issues.md); an SDK that no longer leaks, neither.
+    assert set(restored) <= {"_batch_setitems", "save_dict"}
     assert state() == before
 
 

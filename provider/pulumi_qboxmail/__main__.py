@@ -1,4 +1,4 @@
-"""`python -m pulumi_qboxmail export ...`: the package's command line."""
+"""`python -m pulumi_qboxmail <command> ...`: the package's command line."""
 
 from __future__ import annotations
 
@@ -7,16 +7,31 @@ from collections.abc import Sequence
 
 from .export import run
 
-USAGE = "usage: python -m pulumi_qboxmail export [-h] [CODE ...] [options]"
+PROG = "python -m pulumi_qboxmail"
+HELP = f"""usage: {PROG} <command> [options]
+
+Manage Qboxmail mail domains as code with Pulumi.
+
+commands:
+  export      write existing domains as a fleet file, a program or an import file
+              (also installed as `qboxmail-export`; `{PROG} export --help`)
+
+related modules:
+  python -m pulumi_qboxmail.emulator   a local Qboxmail API for your stack tests
+  python -m pulumi_qboxmail.schema     print the native provider's Pulumi schema
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Dispatch to the one subcommand, `export`."""
+    """Dispatch to a subcommand; `--help` lists them."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] in (["-h"], ["--help"]):
+        print(HELP, end="")
+        return 0
     if args[:1] != ["export"]:
-        print(USAGE, file=sys.stderr)
+        print(HELP, end="", file=sys.stderr)
         return 2
-    return run(args[1:], prog="python -m pulumi_qboxmail export")
+    return run(args[1:], prog=f"{PROG} export")
 
 
 if __name__ == "__main__":

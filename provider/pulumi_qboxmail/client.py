@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import logging
+import math
 import random
 import re
 import threading
 import time
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import InvalidHeader
+from urllib3.exceptions import InvalidHeader, NameResolutionError
 from urllib3.util.retry import Retry
 
 from .errors import (
@@ -35,6 +37,7 @@ from .errors import (
     WrongDomainReturnedError,
 )
 from .model import DOMAIN_CODE, validate
+from .version import VERSION
 
 DEFAULT_ENDPOINT = "https://api.qboxmail.com"
 SANDBOX_ENDPOINT = "https://sandbox.qboxmail.com"
@@ -48,24 +51,23 @@ LIST_WALKS = 3
 log = logging.getLogger("pulumi_qboxmail")
 
 
-def _version() -> str:
-    try:
-        return metadata.version("pulumi-qboxmail")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-USER_AGENT = f"pulumi-qboxmail/{_version()} python-requests/{requests.__version__}"
+USER_AGENT = f"pulumi-qboxmail/{VERSION} python-requests/{requests.__version__}"
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: attempts and total time both bound the retries."""
+    """How hard one call tries: its own failed attempts and its own retry time bound it.
+
+    A 429 answered while other calls of the fleet succeed is not the call's failure, and time
+    spent queued behind the shared Throttle is not its retry time; `max_throttled` is the hard
+    ceiling on the whole call, queueing included, so a fleet that never gets through ends.
+    """
 
     max_attempts: int = 5
     max_elapsed: float = 60.0
     base_delay: float = 0.5
     max_delay: float = 20.0
+    max_throttled: float = 600.0
 
 
 def retry_delay(
@@ -78,8 +80,10 @@ def retry_delay(
 ) -> float | None:
     """Seconds to wait before the next attempt, or None to give up.
 
-    `attempt` is the number of attempts made so far, `status` None means no HTTP answer,
-    `retry_after` is the server's Retry-After in seconds, `jitter` is in [0, 1).
+    `attempt` is the number of the call's failed attempts so far (see RetryPolicy), `status`
+    None means no HTTP answer, `retry_after` is the server's Retry-After in seconds, `elapsed`
+    the call's own seconds (queueing behind the Throttle aside), `jitter` is in [0, 1). For a
+    429 the wait is the whole fleet's (Throttle), not this call's alone.
     """
     if status is not None and status not in RETRY_STATUSES:
         return None
@@ -94,6 +98,131 @@ def retry_delay(
     if elapsed + delay > policy.max_elapsed:
         return None
     return delay
+
+
+# ---- the fleet's shared back-off ---------------------------------------------------------------
+THROTTLE_BETA = 0.7
+"""After a 429, the send rate drops to this share of the rate Qboxmail was accepting."""
+THROTTLE_GROWTH = 0.0375
+"""CUBIC's C per second cubed, times that rate: back at it 2 s after the pause, then probing."""
+THROTTLE_WINDOW = 1.0
+"""Seconds of accepted requests that measure the rate Qboxmail accepts."""
+THROTTLE_MEMORY = 4096
+"""Accepted requests remembered: the most per THROTTLE_WINDOW that the Throttle can measure."""
+THROTTLE_LIFT = 8.0
+"""Once the allowed rate reaches this many times the accepted one, pacing stops altogether."""
+
+
+def throttled_rate(accepted: float, since: float) -> float | None:
+    """Requests per second allowed `since` seconds after a throttle's pause ended, or None.
+
+    `accepted` is how many requests per second Qboxmail accepted when it refused one. The rate
+    starts at THROTTLE_BETA of it, climbs back to it (CUBIC's concave part), stays near it for a
+    while, then probes above it (the convex part); None (no pacing) once far above, or when
+    nothing was accepted, since pacing a server that accepts nothing only delays the failure.
+    """
+    if accepted <= 0:
+        return None
+    knee = ((1 - THROTTLE_BETA) / THROTTLE_GROWTH) ** (1 / 3)
+    rate = accepted * (1 + THROTTLE_GROWTH * (max(since, 0.0) - knee) ** 3)
+    return None if rate >= THROTTLE_LIFT * accepted else rate
+
+
+class Throttle:
+    """One back-off shared by every call of every client of a process to one endpoint.
+
+    Unthrottled, `wait` returns at once. A 429 pauses every caller until its Retry-After (or the
+    refused call's own backoff) has passed, then paces them at `throttled_rate`, which recovers
+    gradually. Only a 429 for a request sent after the last slow-down slows down further: the
+    others were in flight already and say nothing new.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        # Appended without the lock (deque appends are atomic): the unthrottled path stays free.
+        self._accepted_at: deque[float] = deque(maxlen=THROTTLE_MEMORY)
+        self._paused_until = 0.0
+        self._limited = False
+        self._base = 0.0  # the accepted rate that the current pacing recovers towards
+        self._since = 0.0  # when that recovery started (the end of the pause)
+        self._epoch = -math.inf  # when the send rate last went down
+        self._next = 0.0  # earliest start of the next paced request
+        self._generation = 0
+
+    def wait(self, sleep: Callable[[float], None] = time.sleep) -> float:
+        """Block until this caller may send; return the time it may send at (its ticket)."""
+        now = self._clock()
+        if not self._limited and now >= self._paused_until:
+            return now
+        while True:
+            with self._lock:
+                now = self._clock()
+                if not self._limited and now >= self._paused_until:
+                    return now
+                start = max(now, self._paused_until, self._next)
+                rate = self._rate(start)
+                self._next = start + (1 / rate if rate else 0.0)
+                generation = self._generation
+            if start > now:
+                sleep(start - now)
+            with self._lock:
+                # A pause or a slow-down that came while this caller slept voids its slot.
+                if generation == self._generation:
+                    return start
+
+    def _rate(self, now: float) -> float | None:
+        if not self._limited:
+            return None
+        rate = throttled_rate(self._base, now - self._since)
+        if rate is None:
+            self._limited = False
+        return rate
+
+    def succeeded(self) -> None:
+        self._accepted_at.append(self._clock())
+
+    @property
+    def last_accepted(self) -> float:
+        """When a request last succeeded: a caller that sees it move knows the fleet progressed."""
+        try:
+            return self._accepted_at[-1]
+        except IndexError:
+            return -math.inf
+
+    def refused_by_rate_limit(self, sent_at: float, pause: float) -> None:
+        """A 429 for a request sent at `sent_at`: pause everyone `pause` s and slow down."""
+        with self._lock:
+            now = self._clock()
+            times = list(self._accepted_at)
+            recent = len(times) - bisect.bisect_right(times, now - THROTTLE_WINDOW)
+            accepted = recent / THROTTLE_WINDOW
+            until = max(self._paused_until, now + pause)
+            if until > self._paused_until:
+                self._paused_until = until
+                self._next = until
+                self._generation += 1
+            if sent_at >= self._epoch:
+                self._epoch = now
+                self._base = accepted
+                self._generation += 1
+            elif accepted > self._base:
+                # Answers of one burst arrive in any order: what was accepted meanwhile counts.
+                self._base = accepted
+            else:
+                return
+            self._since = self._paused_until
+            self._limited = throttled_rate(self._base, 0.0) is not None
+
+
+_THROTTLES: dict[str, Throttle] = {}
+_THROTTLES_LOCK = threading.Lock()
+
+
+def shared_throttle(endpoint: str) -> Throttle:
+    """The process's one Throttle for `endpoint`, so every client to it backs off together."""
+    with _THROTTLES_LOCK:
+        return _THROTTLES.setdefault(endpoint, Throttle())
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -183,7 +312,15 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _describe(exc: requests.RequestException, read_timeout: float) -> str:
+def _unresolved(exc: requests.RequestException | None) -> bool:
+    """True when the endpoint's host name did not resolve: no retry makes a typo resolve."""
+    cause = exc.args[0] if exc is not None and exc.args else None
+    return isinstance(getattr(cause, "reason", None), NameResolutionError)
+
+
+def _describe(exc: requests.RequestException, read_timeout: float, host: str) -> str:
+    if _unresolved(exc):
+        return f"host {host} not found (DNS)"
     if isinstance(exc, requests.exceptions.SSLError):
         cause = re.search(r"certificate verify failed: ([^(')\]]+)", str(exc))
         detail = f": {cause[1].strip()}" if cause else ""
@@ -207,12 +344,14 @@ class QboxClient:
         read_timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        throttle: Throttle | None = None,
     ) -> None:
         self._token = check_token(token)
         self.endpoint = check_endpoint(endpoint)
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
+        self.throttle = throttle or shared_throttle(self.endpoint)
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -370,14 +509,20 @@ class QboxClient:
         """
         path = path or f"/api/domains/{code}"
         url = f"{self.endpoint}{path}"
+        throttle = self.throttle
         started = time.monotonic()
-        attempt = 0
+        queued = 0.0  # behind the shared Throttle: the fleet's waiting, not this call's retrying
+        attempt = failures = 0
+        progress = throttle.last_accepted
         while True:
             attempt += 1
             status: int | None = None
             retry_after: float | None = None
             response: requests.Response | None = None
             failure: requests.RequestException | None = None
+            before = time.monotonic()
+            sent_at = throttle.wait()
+            queued += time.monotonic() - before
             try:
                 session = self._session()
                 prepared = self._prepared(session, method, path, params, body)
@@ -386,28 +531,41 @@ class QboxClient:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
             except requests.RequestException as exc:
                 failure = exc
-            elapsed = time.monotonic() - started
+            total = time.monotonic() - started
             log.debug("%s %s -> %s (attempt %d)", method, url, status or type(failure), attempt)
             if status is not None and 200 <= status < 300:
+                throttle.succeeded()
                 return response  # type: ignore[return-value]
-            delay = retry_delay(self.retry, attempt, status, retry_after, elapsed, random.random())
-            if isinstance(failure, requests.exceptions.SSLError):
-                delay = None  # no retry fixes a certificate
+            # A 429 while other calls get through is the fleet's pace, not this call's failure.
+            if status != 429 or throttle.last_accepted == progress:
+                failures += 1
+            progress = throttle.last_accepted
+            elapsed = total - queued
+            delay = retry_delay(self.retry, failures, status, retry_after, elapsed, random.random())
+            if isinstance(failure, requests.exceptions.SSLError) or _unresolved(failure):
+                delay = None  # no retry fixes a certificate or a misspelt host
+            if status == 429 and delay is not None and total + delay > self.retry.max_throttled:
+                delay = None
+            if status == 429 and delay is not None:
+                # Everyone waits what this call would have waited. A call that gives up holds
+                # nobody back: the wait it refused would only stall the calls that can finish.
+                throttle.refused_by_rate_limit(sent_at, delay)
             if delay is None:
                 if failure is not None:
                     raise TransportError(
                         code,
                         self.endpoint,
-                        _describe(failure, self.timeout[1]),
+                        _describe(failure, self.timeout[1], urlsplit(self.endpoint).netloc),
                         attempts=attempt,
-                        elapsed=elapsed,
+                        elapsed=total,
                     ) from None
                 assert response is not None
                 budget = self.retry.max_elapsed
                 too_long = retry_after is not None and elapsed + retry_after > budget
                 wait = retry_after if too_long and status in RETRY_STATUSES else None
-                raise _api_error(code, response, self._token, attempt, elapsed, wait)
-            self._sleep(delay)
+                raise _api_error(code, response, self._token, attempt, total, wait)
+            if status != 429:
+                self._sleep(delay)
 
 
 def _list_page(

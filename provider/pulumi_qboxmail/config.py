@@ -98,7 +98,16 @@ OPTIONS = (
         "QBOXMAIL_MAX_RETRY_SECONDS",
         "60",
         "number",
-        "Total seconds one request may spend retrying (above 0, at most 86400).",
+        "Total seconds one request may spend retrying (above 0, at most 86400); time queued "
+        "behind the shared rate limit does not count.",
+    ),
+    Option(
+        "maxThrottleSeconds",
+        "QBOXMAIL_MAX_THROTTLE_SECONDS",
+        "600",
+        "number",
+        "Hard ceiling: seconds one request may last in all, queued behind the shared rate limit "
+        "included, before a 429 ends it (above 0, at most 86400).",
     ),
 )
 """Precedence: stack config (`qboxmail:<key>`), then the environment variable, then the default."""
@@ -188,17 +197,26 @@ def _build_client(config: Any, environ: Mapping[str, str]) -> QboxClient | None:
     problems = check_settings(config, environ)
     if problems:
         raise problems[0]
-    values = []
+    values: dict[str, Any] = {}
     for option in OPTIONS:
         raw = option.lookup(config, environ)
         if isinstance(raw, Unknown):
             raise ConfigurationError(f"{PREFIX}{option.key}", "is not known yet")
-        values.append(option.parse(raw))
-    token, endpoint, connect, read, attempts, budget = values
-    if not token:
+        values[option.key] = option.parse(raw)
+    if not values["apiToken"]:
         return None
-    policy = RetryPolicy(max_attempts=attempts, max_elapsed=budget)
-    return QboxClient(token, endpoint, connect_timeout=connect, read_timeout=read, retry=policy)
+    policy = RetryPolicy(
+        max_attempts=values["maxAttempts"],
+        max_elapsed=values["maxRetrySeconds"],
+        max_throttled=values["maxThrottleSeconds"],
+    )
+    return QboxClient(
+        values["apiToken"],
+        values["endpoint"],
+        connect_timeout=values["connectTimeout"],
+        read_timeout=values["readTimeout"],
+        retry=policy,
+    )
 
 
 class ApiAccess:

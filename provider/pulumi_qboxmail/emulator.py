@@ -9,6 +9,7 @@ import copy
 import functools
 import ipaddress
 import json
+import math
 import os
 import re
 import signal
@@ -17,6 +18,8 @@ import socketserver
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import zoneinfo
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -53,6 +56,8 @@ UNSTORED |= {"postmaster_password_confirmation"}
 MESSAGES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found"}
 MESSAGES |= {405: "Method not allowed", 422: "Validation failed"}
 DOMAIN_PATH = re.compile(r"/api/domains/([^/]+)/?")
+SIDE_DOOR = re.compile(r"/_emulator/domains/([^/]+)")
+"""Where `set` changes a domain behind the stack's back: not the API, never logged or faulted."""
 LIST_PATH = re.compile(r"/api/domains/?")
 LIST_PER = 25  # the documented default page size
 # The API's own rule for a code, kept here on purpose: the emulator never imports the package's
@@ -276,11 +281,18 @@ class Emulator:
         self.domains: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
         self.latency = 0.0
+        self.rate_limit: float | None = None
+        """Requests per second accepted (a bucket of one second's worth); 429 beyond it."""
+        self.refused = 0
+        """API requests answered 429 by `rate_limit`."""
+        self._tokens = 0.0
+        self._filled_at = 0.0
         self.lock = threading.Lock()
         self._slow: deque[float] = deque()
         self._faults: deque[_Fault] = deque()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._state_stamp: tuple[int, int] | None = None  # the state file as last read or written
         if self.state_file is not None and self.state_file.exists():
             for code, settings in _load_state(self.state_file).items():
                 self.add_domain(code, **settings)
@@ -307,6 +319,26 @@ class Emulator:
         """Add many domains at once: code -> settings and read-only fields such as `name`."""
         for code, settings in domains.items():
             self.add_domain(code, **settings)
+
+    def set_settings(self, code: str, settings: Mapping[str, Any]) -> list[dict[str, str]]:
+        """Change stored settings as the Qboxmail panel would: checked by the API's rules,
+        never logged as an API request. The errors, one per bad field; none when applied."""
+        errors = validate(settings)
+        errors += [
+            {"field": name, "description": "is an action, not a stored setting"}
+            for name in settings
+            if name in UNSTORED
+        ]
+        if errors:
+            return errors
+        with self.lock:
+            self._reread_if_edited()
+            if code not in self.domains:
+                return [{"field": "domain_code", "description": f"{code} is not a domain here"}]
+            changed = {**self.domains[code], **settings, "updated_at": _now()}
+            self._save({**self.domains, code: changed})
+            self.domains[code] = changed
+        return []
 
     def fail_next(
         self, count: int, status: int, headers: Mapping[str, str] | None = None, body: Any = None
@@ -384,6 +416,24 @@ class Emulator:
         with self.lock:
             self.requests.append(request)
 
+    def _over_rate_limit(self) -> _Fault | None:
+        """A 429 with Retry-After (whole seconds) when `rate_limit` allows no request now."""
+        with self.lock:
+            rate = self.rate_limit
+            if not rate:
+                return None
+            now = time.monotonic()
+            if self._filled_at == 0.0:
+                self._tokens, self._filled_at = rate, now
+            self._tokens = min(rate, self._tokens + (now - self._filled_at) * rate)
+            self._filled_at = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return None
+            self.refused += 1
+            wait = max(1, math.ceil((1 - self._tokens) / rate))
+        return _Fault(429, {"Retry-After": str(wait)}, _error(429))
+
     def _next_fault(self) -> _Fault | None:
         """Pop this request's queued fault and slowness, then wait the latency and slowness."""
         # Taken before waiting, so a late answer never takes what a later caller queued.
@@ -400,6 +450,8 @@ class Emulator:
         """Status and JSON body (None for no body) for an API request."""
         if token != self.token:
             return 401, _error(401)
+        with self.lock:
+            self._reread_if_edited()
         if LIST_PATH.fullmatch(path):
             return self._list(query) if method == "GET" else (405, _error(405))
         match = DOMAIN_PATH.fullmatch(path)
@@ -477,6 +529,30 @@ class Emulator:
         tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
         tmp.write_text(text, "utf-8")
         os.replace(tmp, self.state_file)
+        self._state_stamp = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self.state_file) if self.state_file is not None else None
+        except OSError:
+            return None
+        return None if stat is None else (stat.st_mtime_ns, stat.st_size)
+
+    def _reread_if_edited(self) -> None:
+        """Take in a state file edited by hand since it was last read or written; the caller
+        holds the lock. An edit it cannot use is reported on stderr once and changes nothing."""
+        if self.state_file is None:
+            return
+        stamp = self._stamp()
+        if stamp is None or stamp == self._state_stamp:
+            return
+        self._state_stamp = stamp
+        try:
+            edited = _load_state(self.state_file)
+        except StartError as exc:
+            print(f"emulator: the edited state file is ignored: {exc}", file=sys.stderr)
+            return
+        self.domains = {code: {**copy.deepcopy(DEFAULTS), **edited[code]} for code in edited}
 
 
 class _Server(ThreadingHTTPServer):
@@ -528,6 +604,9 @@ class _Handler(BaseHTTPRequestHandler):
         token = self.headers.get("X-Api-Token")
         parts = urlsplit(self.path)
         path = parts.path
+        side_door = SIDE_DOOR.fullmatch(path)
+        if side_door is not None:
+            return self._side_door(unquote(side_door[1]), token, raw)
         shown = {k: v for k, v in self.headers.items() if k.lower() != "x-api-token"}
         request = RecordedRequest(
             self.command, self.path, _parse(raw), emulator._mask(token), time.time(), shown
@@ -535,7 +614,7 @@ class _Handler(BaseHTTPRequestHandler):
         emulator._record(request)
         if not (path == "/api" or path.startswith("/api/")):
             return self._send(404, _error(404))
-        fault = emulator._next_fault()
+        fault = emulator._over_rate_limit() or emulator._next_fault()
         if fault is not None and fault.status == 0:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -551,6 +630,18 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(status, body)
 
     do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
+
+    def _side_door(self, code: str, token: str | None, raw: bytes) -> None:
+        emulator = self.server.emulator
+        if token != emulator.token:
+            return self._send(401, _error(401))
+        body = _parse(raw)
+        if self.command != "PATCH" or not isinstance(body, dict):
+            return self._send(400, _error(400))
+        errors = emulator.set_settings(code, body)
+        if errors:
+            return self._send(422, {"message": MESSAGES[422], "errors": errors})
+        return self._send(204, None)
 
     def _send(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
         headers = dict(headers or {})
@@ -572,11 +663,92 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+def _settings(pairs: Iterable[str], where: str) -> dict[str, Any]:
+    """NAME=VALUE words as settings: VALUE as JSON when it is JSON (3, true, [...]), else text."""
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals or not name:
+            raise StartError(f"{where} {json.dumps(pair)} is not NAME=VALUE")
+        try:
+            settings[name] = json.loads(text)
+        except ValueError:
+            settings[name] = text
+    return settings
+
+
+def _domains_with_settings(words: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """`--domain` words: each code, then the NAME=VALUE settings that follow it."""
+    given: dict[str, list[str]] = {}
+    code = None
+    for word in words:
+        if "=" not in word:
+            _check_code(word, "--domain")
+            code = word
+            given.setdefault(code, [])
+        elif code is None:
+            raise StartError(f"--domain {json.dumps(word)}: a setting follows a domain code")
+        else:
+            given[code].append(word)
+    return {code: _settings(pairs, f"--domain {code}:") for code, pairs in given.items()}
+
+
+def _must(errors: list[dict[str, str]], where: str) -> None:
+    if errors:
+        shown = "; ".join(f"{e['field']}: {e['description']}" for e in errors)
+        raise StartError(f"{where} {shown}")
+
+
+def set_main(argv: Sequence[str]) -> int:
+    """`set CODE NAME=VALUE ...`: change a running emulator's domain behind the stack's back."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_qboxmail.emulator set",
+        description="Change settings of a domain in a running emulator, as the Qboxmail panel "
+        "would: the next `pulumi refresh` sees the change (for settings GET returns).",
+    )
+    endpoint = os.environ.get("QBOXMAIL_ENDPOINT") or "http://127.0.0.1:8080"
+    parser.add_argument("--url", default=endpoint, help="the emulator (default: %(default)s)")
+    parser.add_argument("--token", default="test-token", help="its token (default: %(default)s)")
+    parser.add_argument("code", metavar="CODE")
+    parser.add_argument("settings", nargs="+", metavar="NAME=VALUE", help="VALUE is JSON or text")
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args.settings, "")
+    except StartError as exc:
+        print(f"{parser.prog}: error:{exc}", file=sys.stderr)
+        return 2
+    request = urllib.request.Request(
+        f"{args.url.rstrip('/')}/_emulator/domains/{args.code}",
+        data=json.dumps(settings).encode(),
+        headers={"X-Api-Token": args.token, "Content-Type": "application/json"},
+        method="PATCH",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+    except urllib.error.HTTPError as exc:
+        answer = _parse(exc.read())
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        shown = "; ".join(f"{e['field']}: {e['description']}" for e in errors or [])
+        print(f"{parser.prog}: error: HTTP {exc.code}: {shown or exc.reason}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{parser.prog}: error: no emulator at {args.url}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.code}: " + ", ".join(f"{k}={json.dumps(v)}" for k, v in settings.items()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the emulator from the command line until SIGINT or SIGTERM."""
+    """Run the emulator from the command line until SIGINT or SIGTERM; or `set`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["set"]:
+        return set_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m pulumi_qboxmail.emulator",
-        description="Local emulator of the Qboxmail Management API; prints its URL first.",
+        description="Local emulator of the Qboxmail Management API; prints its URL first. "
+        "`python -m pulumi_qboxmail.emulator set CODE NAME=VALUE ...` changes a domain of a "
+        "running one behind the stack's back.",
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -587,24 +759,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="extend",
         nargs="+",
         default=[],
-        metavar="CODE",
-        help="domain(s) to create, e.g. D123456789",
+        metavar="CODE [NAME=VALUE ...]",
+        help="domain(s) to create, each code followed by any settings it starts with, e.g. "
+        "D123456789 antispam_level=3 'allow_nets=[\"192.0.2.0/24\"]' (VALUE is JSON, or text)",
+    )
+    add(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also create N domains with default settings, D100000001 onwards",
     )
     add("--state", metavar="FILE", help="JSON file to load domains from and save after each PUT")
     add("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before each answer")
+    add(
+        "--rate-limit",
+        type=float,
+        metavar="PER_SECOND",
+        help="accept this many requests per second, answer 429 with Retry-After beyond it",
+    )
     args = parser.parse_args(argv)
     try:
+        given = _domains_with_settings(args.domain)
+        seeded = [f"D{100_000_000 + i}" for i in range(1, args.seed + 1)]
         emulator = Emulator(
             token=args.token,
-            domains=args.domain,
+            domains=[*seeded, *given],
             state_file=args.state,
             host=args.host,
             port=args.port,
         )
+        for code, settings in given.items():
+            if settings:
+                _must(emulator.set_settings(code, settings), f"--domain {code}:")
     except StartError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     emulator.latency = args.latency
+    emulator.rate_limit = args.rate_limit
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())

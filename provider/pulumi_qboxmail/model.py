@@ -86,6 +86,12 @@ def _whole_number(value: Any, rule: str) -> int:
     return int(value)
 
 
+def _integer_type(high: int) -> str:
+    # Pulumi's `integer` is a 32-bit int in C# and Java; past that only `number` (a double, exact
+    # to 2^53 - 1) holds the value in every language. The rule still demands a whole number.
+    return "integer" if high <= INT32_MAX else "number"
+
+
 def integer(low: int, high: int, text: str) -> Rule:
     def check(value: Any) -> int:
         number = _whole_number(value, text)
@@ -93,7 +99,7 @@ def integer(low: int, high: int, text: str) -> Rule:
             raise _fail(text, value)
         return number
 
-    return Rule("integer", text, check)
+    return Rule(_integer_type(high), text, check)
 
 
 def one_of(choices: Mapping[Any, str]) -> Rule:
@@ -110,7 +116,7 @@ def one_of(choices: Mapping[Any, str]) -> Rule:
             raise _fail(text, value)
         return value
 
-    return Rule("integer" if numeric else "string", text, check)
+    return Rule(_integer_type(max(choices)) if numeric else "string", text, check)
 
 
 def boolean() -> Rule:

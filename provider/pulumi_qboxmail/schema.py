@@ -6,26 +6,32 @@
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from typing import Any
 
 from .config import OPTIONS
 from .model import PULUMI_NAMES, RULES, SECRET_FIELDS, DomainSettings
+from .version import PLUGIN_DOWNLOAD_URL, REPOSITORY, VERSION
 
 PACKAGE = "qboxmail"
 TOKEN = f"{PACKAGE}:index:DomainSettings"
-PYTHON_PACKAGE = "pulumi_qboxmail_native"
-"""The generated SDK's module; `pulumi_qboxmail` is this distribution's own."""
+PYTHON_PACKAGE = "pulumi_qboxmail_sdk"
+"""The generated SDK's module (distribution `pulumi-qboxmail-sdk`); `pulumi_qboxmail` is ours."""
+NPM_PACKAGE = "@pulumi-qboxmail/qboxmail"
+GO_IMPORT_PATH = f"{REPOSITORY.removeprefix('https://')}/sdk/go/qboxmail"
+"""Where sdk/go lives in the repository, whose go.mod is sdk/go.mod."""
+PLUGIN_SOURCE = (
+    "The SDK drives the provider plugin `pulumi-resource-qboxmail`, released as a self-contained "
+    f"executable at {REPOSITORY}/releases: the Pulumi engine downloads the version this SDK names "
+    "from there by itself (or `pulumi plugin install resource qboxmail <version> --file "
+    "<tarball>`); it also ships in the Python package `pulumi-qboxmail`."
+)
 
 _TYPES = {"integer": "integer", "boolean": "boolean", "string": "string", "number": "number"}
 
 
 def version() -> str:
-    """The plugin's version: the installed distribution's."""
-    try:
-        return metadata.version("pulumi-qboxmail")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
+    """The release's version, also inside a frozen plugin that carries no package metadata."""
+    return VERSION
 
 
 def _property(name: str) -> dict[str, Any]:
@@ -68,6 +74,9 @@ def package_schema() -> dict[str, Any]:
         "keywords": ["pulumi", "qboxmail", "email", "category/utility", "kind/native"],
         "license": "Apache-2.0",
         "publisher": "pulumi-qboxmail",
+        "repository": REPOSITORY,
+        # Every generated SDK names it, so the engine fetches a missing plugin from our release.
+        "pluginDownloadURL": PLUGIN_DOWNLOAD_URL,
         "config": {"variables": _options()},
         "provider": {
             "description": "The Qboxmail provider: an API token and where to reach the API.",
@@ -90,8 +99,17 @@ def package_schema() -> dict[str, Any]:
             "python": {
                 "packageName": PYTHON_PACKAGE,
                 "requires": {"pulumi": ">=3.0.0,<4.0.0"},
+                "readme": PLUGIN_SOURCE,
+                "pyproject": {"enabled": True},
+                "respectSchemaVersion": True,
             },
-            "nodejs": {"packageName": "@pulumi-qboxmail/qboxmail"},
+            # respectSchemaVersion: each SDK asks the engine for the plugin of its own version.
+            "nodejs": {
+                "packageName": NPM_PACKAGE,
+                "readme": PLUGIN_SOURCE,
+                "respectSchemaVersion": True,
+            },
+            "go": {"importBasePath": GO_IMPORT_PATH, "respectSchemaVersion": True},
             "csharp": {"rootNamespace": "PulumiQboxmail"},
         },
     }

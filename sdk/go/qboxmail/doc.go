@@ -1,0 +1,2 @@
+// Manage the settings of Qboxmail mail domains as code.
+package qboxmail
