@@ -5,7 +5,7 @@ python3 dev.py test    # set up .venv, then lint, type-check and run the whole t
 python3 dev.py demo    # the main job: a stack on the local Qboxmail emulator (finds or gets a CLI)
 python3 dev.py cli     # build the pinned Pulumi CLI from its Go modules into .pulumi-cli/
 python3 dev.py bench   # the benchmarks, printed as a table
-python3 dev.py bench-engine  # N domains per face through the real CLI (minutes; --sizes 100,500)
+python3 dev.py bench-engine [--quick]  # pulumi preview/up/refresh of N domains, vs a no-op floor
 python3 dev.py docs    # regenerate the tables (README.md, docs/), typed Args and plugin metadata
 python3 dev.py sdk     # regenerate the TypeScript, Go and Python SDKs in sdk/ from the schema
 python3 dev.py dist    # dist/: wheel, sdist (twine-checked) and this platform's plugin tarball
@@ -34,7 +34,7 @@ def run(*cmd: str | Path) -> None:
         sys.exit(code)
 
 
-def setup() -> None:
+def setup(extras: str = "dev,dist") -> None:
     if not PY.exists():
         try:
             venv.create(VENV, with_pip=True)
@@ -45,7 +45,7 @@ def setup() -> None:
     # then use the package exactly as users get it, and the Pulumi CLI finds its
     # pulumi-plugin.json in site-packages (an editable install hides it, and Pulumi would then
     # try to download a "qboxmail" resource plugin that does not exist).
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ".[dev,dist]")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f".[{extras}]")
 
 
 def test(args: list[str]) -> None:
@@ -74,7 +74,8 @@ def bench(args: list[str]) -> None:
 
 
 def bench_engine(args: list[str]) -> None:
-    setup()
+    setup("dev,dist,bench")  # matplotlib draws the engine benchmark's plot
+    subprocess.call([sys.executable, "scripts/pulumi_cli.py", "ensure"], cwd=ROOT)
     run(PY, "benchmarks/engine.py", *args)
 
 

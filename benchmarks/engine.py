@@ -1,43 +1,54 @@
 #!/usr/bin/env python3
-"""Engine benchmark: one program of N domains through the real Pulumi CLI, for each face.
+"""Engine benchmark: N domains through the real Pulumi CLI, per face, against the engine's floor.
 
-    python benchmarks/engine.py [--sizes 100,500,1000,2000] [--faces dynamic,native]
+    python3 dev.py bench-engine [--quick] [--sizes 100,250] [--faces floor,native,dynamic]
+    python benchmarks/engine.py [same options]                # in a ready venv, CLI on PATH
 
-For each face and each N, a fresh stack on a file backend goes through the steps below against
-the emulator on 127.0.0.1, every domain with the same eight settings:
+For each N, one fresh stack per face goes through four steps, interleaved across the faces step
+by step (so a change in the machine's load weighs on every face alike), against the emulator on
+127.0.0.1 at `--latency` seconds per request, every domain with the same eight settings:
 
-- `registration`: the program's own time to declare its N resources (the dynamic face times it
-  inside the inline program; the YAML host does not say, so the native face shows "-");
 - `preview`: preview of the new stack (N to create, nothing sent);
-- `up`: N creates, exactly N PUTs (checked);
-- `no-change preview`: preview of the stack just applied, which must show no change (checked).
+- `up`: `pulumi up --yes --skip-preview` (the Automation API's up): N creates, exactly N PUTs;
+- `no-change preview`: preview of the stack just applied, which must show no change;
+- `refresh`: `pulumi refresh --yes --skip-preview`: exactly N GETs, no drift.
 
-Each step is timed by wall clock around the Automation API call, so it includes the CLI's own
-start, the program and the plugin. The per-resource cost is (wall(N) - wall(0)) / N, where
-wall(0) is the same step for an empty program, measured first for each face: the engine's fixed
-cost, which would otherwise make small N look dear. The last table row per step and face is the
-flatness: the largest per-resource cost over the smallest, for the --sizes given.
+The faces: `floor`, the same YAML program through `benchmarks/noop_provider.py` (the package's
+schema, and nothing else but waiting the latency); `native`, qboxmail:index:DomainSettings from
+YAML through `pulumi-resource-qboxmail`; `dynamic`, QboxDomainSettings from a Python inline
+program. Every face is reported as a ratio to the floor of the same N and step.
 
-The CLI is the pinned one (`scripts/pulumi_cli.py`: on PATH, else the build in .pulumi-cli/;
-`python3 dev.py cli` makes it); the native face also needs `pulumi-language-yaml` beside it and
-`pulumi-resource-qboxmail` beside this interpreter (`pip install .`).
+The knobs, at `--knob-sizes` (500 and 1,000): `up` of a fresh stack with `--parallel` 8, 32 and
+64 (the CLI's default is 8 on 2 cores), and with `PULUMI_SKIP_CHECKPOINTS=true` at every N.
+
+Each cell: wall time; CPU of every process (this one, where the dynamic face's program runs,
+the CLI, the language host and the plugins, from /proc: our own utime+stime and that of the
+children the CLI reaped; the emulator runs in a process of its own and is not counted); the
+plugin's CPU (sampled from /proc/<pid>/stat every 50 ms while it runs); and the 1-minute load
+average when the step began. A full run keeps the figures in benchmarks/engine.json (written
+after every stack) and draws `up` wall time against N in benchmarks/engine.png (matplotlib: the
+`bench` extra); `--from-json FILE --plot PNG` prints the table and draws the plot from kept
+figures without running anything.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
+import json
+import multiprocessing
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +66,15 @@ from pulumi_cli import automation_command, engine_env, find_cli  # noqa: E402
 
 TOKEN = "bench-engine-token"
 PASSPHRASE = "bench-engine"
-SIZES = (100, 500, 1000, 2000)
+SIZES = (100, 250, 500, 1000, 2000)
+KNOB_SIZES = (500, 1000)
+PARALLEL = (8, 32, 64)
+QUICK = {"sizes": "5", "knob_sizes": "", "parallel": ""}
+"""`--quick`: every face, step and skipped checkpoints on a tiny stack, for CI (no figure means
+much; `--parallel` is the same code path with one more flag)."""
+LATENCY = 0.02
+TARGET = 1.1
+"""Native `up` and no-change preview at most this times the floor's."""
 SETTINGS: dict[str, Any] = {
     "antispam_level": 2,
     "allow_nets": ["192.0.2.0/24", "198.51.100.7"],
@@ -63,16 +82,122 @@ SETTINGS: dict[str, Any] = {
     "password_expiration": 6,
     "block_old_password": True,
     "webmail_language": "en",
-    "webmail_time_format": "24h",
     "webmail_timezone": "Europe/Rome",
+    "webmail_time_format": "24h",
 }
 """Every domain's settings: the fleet example's policy."""
-FLAT = 1.3
-"""The target: the largest per-resource cost at most this times the smallest, across N."""
+NOOP = Path(__file__).resolve().parent / "noop_provider.py"
+FIGURES = NOOP.parent / "engine.json"
+PLOT = NOOP.parent / "engine.png"
+"""Where a full run keeps its figures and its plot (`--quick` keeps neither unless told)."""
+PLUGINS = ("pulumi-resource-qboxmail", "pulumi.dynamic", "pulumi-resource-pulumi-python")
+"""What a plugin's command line holds (the floor runs as `pulumi-resource-qboxmail` too)."""
 
 
 def codes(n: int) -> list[str]:
     return [f"D{700_000_000 + i}" for i in range(n)]
+
+
+# ---- the emulator, in a process of its own so that its CPU is not counted --------------------
+def _serve_emulator(conn: Connection, domains: int, latency: float) -> None:
+    emulator = Emulator(token=TOKEN, domains=codes(domains))
+    emulator.latency = latency
+    with emulator:
+        conn.send(emulator.url)
+        while (command := conn.recv()) != "stop":
+            if command == "clear":
+                emulator.clear_log()
+                conn.send(None)
+            else:
+                methods = [r.method for r in emulator.requests]
+                conn.send({m: methods.count(m) for m in set(methods)})
+
+
+class RemoteEmulator:
+    def __init__(self, domains: int, latency: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve_emulator, args=(child, domains, latency), daemon=True
+        )
+        self._process.start()
+        self.url: str = self._conn.recv()
+
+    def clear(self) -> None:
+        self._conn.send("clear")
+        self._conn.recv()
+
+    def counts(self) -> dict[str, int]:
+        self._conn.send("counts")
+        return dict(self._conn.recv())
+
+    def stop(self) -> None:
+        self._conn.send("stop")
+        self._process.join(10)
+
+
+# ---- CPU from /proc ---------------------------------------------------------------------------
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int | str) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def own_cpu() -> float:
+    """This process's CPU seconds plus those of every child it reaped (and theirs, reaped)."""
+    fields = _stat("self")
+    return sum(int(x) for x in fields[11:15]) / TICK
+
+
+class PluginCpu:
+    """Samples the CPU of every plugin process below this one while a step runs."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+        self.overhead = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _descendants(self) -> Iterator[int]:
+        todo = [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    found = [int(c) for c in children.read_text().split()]
+                except OSError:
+                    continue
+                todo.extend(found)
+                yield from found
+
+    def _sample(self) -> None:
+        for pid in self._descendants():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+                if any(p in command for p in PLUGINS):
+                    fields = _stat(pid)
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / TICK
+            except OSError:
+                continue
+
+    def _run(self) -> None:
+        started = time.thread_time()
+        while not self._stop.wait(0.05):
+            self._sample()
+        self.overhead = time.thread_time() - started
+
+    def __enter__(self) -> PluginCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def total(self) -> float:
+        return sum(self.seen.values())
 
 
 # ---- the engine ---------------------------------------------------------------------------------
@@ -82,7 +207,8 @@ class Engine:
 
     cli: Path
     home: Path
-    emulator: Emulator
+    emulator: RemoteEmulator
+    latency: float
     env: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -93,213 +219,348 @@ class Engine:
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env["PATH"]])
         self.env["PULUMI_HOME"] = str(self.home / "pulumi-home")
         self.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+        self.env["QBX_NOOP_LATENCY"] = str(self.latency)
+        self.noop = self.home / "noop-plugin"
+        self.noop.mkdir()
+        launcher = self.noop / "pulumi-resource-qboxmail"
+        run = f"runpy.run_path({str(NOOP)!r}, run_name='__main__')"
+        launcher.write_text(f"#!{sys.executable}\nimport runpy\n{run}\n")
+        launcher.chmod(0o755)
 
-    def options(self, work: Path, **settings: Any) -> auto.LocalWorkspaceOptions:
+    def options(
+        self, work: Path, env: Mapping[str, str], **settings: Any
+    ) -> auto.LocalWorkspaceOptions:
         return auto.LocalWorkspaceOptions(
             work_dir=str(work),
             pulumi_home=self.env["PULUMI_HOME"],
             pulumi_command=automation_command(self.cli),
-            env_vars=self.env,
+            env_vars={**self.env, **env},
             **settings,
         )
 
-    def configure(self, stack: auto.Stack) -> auto.Stack:
-        stack.set_config("qboxmail:endpoint", auto.ConfigValue(self.emulator.url))
-        stack.set_config("qboxmail:apiToken", auto.ConfigValue(TOKEN, secret=True))
+    def configure(self, stack: auto.Stack, work: Path) -> auto.Stack:
+        # Written beside the salt `stack init` wrote, not with `pulumi config set`: one CLI run
+        # less per stack. The native plugin makes the token secret in state (CheckConfig).
+        config = {"qboxmail:endpoint": self.emulator.url, "qboxmail:apiToken": TOKEN}
+        with (work / f"Pulumi.{stack.name}.yaml").open("a", encoding="utf-8") as file:
+            file.write(yaml.safe_dump({"config": config}))
         return stack
 
 
 @dataclass
 class Run:
-    """One fresh stack of N domains, and the program's registration times (when it reports them)."""
+    """One fresh stack of N domains."""
 
     stack: auto.Stack
     n: int
-    registrations: list[float]
 
 
 # ---- the faces ----------------------------------------------------------------------------------
-def dynamic_stack(engine: Engine, n: int) -> Run:
+def dynamic_stack(engine: Engine, n: int, name: str, env: Mapping[str, str]) -> Run:
     """QboxDomainSettings from a Python program, run inline by the Automation API."""
-    timings: list[float] = []
 
     def program() -> None:
-        started = time.perf_counter()
         for code in codes(n):
             QboxDomainSettings(code.lower(), domain_code=code, **SETTINGS)
-        timings.append(time.perf_counter() - started)
 
-    project = f"bench-dynamic-{n}"
-    work = engine.home / project
+    work = engine.home / name
     work.mkdir()
-    options = engine.options(work, project_settings=auto.ProjectSettings(project, "python"))
-    stack = auto.create_stack("bench", project_name=project, program=program, opts=options)
-    return Run(engine.configure(stack), n, timings)
+    options = engine.options(work, env, project_settings=auto.ProjectSettings(name, "python"))
+    stack = auto.create_stack("bench", project_name=name, program=program, opts=options)
+    return Run(engine.configure(stack, work), n)
 
 
-def native_stack(engine: Engine, n: int) -> Run:
-    """qboxmail:index:DomainSettings from a Pulumi YAML program, through the native plugin."""
-    properties = {PULUMI_NAMES[name]: value for name, value in SETTINGS.items()}
-    resources = {
-        code.lower(): {
-            "type": "qboxmail:index:DomainSettings",
-            "properties": {"domainCode": code, **copy.deepcopy(properties)},  # no YAML aliases
+class _NoAliases(yaml.SafeDumper):
+    """Every resource written out in full: Pulumi YAML refuses YAML's anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def yaml_stack(
+    plugin_dir: Callable[[Engine], Path],
+) -> Callable[[Engine, int, str, Mapping[str, str]], Run]:
+    """qboxmail:index:DomainSettings from a YAML program, through the plugin in `plugin_dir`."""
+
+    def make(engine: Engine, n: int, name: str, env: Mapping[str, str]) -> Run:
+        properties = {PULUMI_NAMES[key]: value for key, value in SETTINGS.items()}
+        resources = {
+            code.lower(): {
+                "type": "qboxmail:index:DomainSettings",
+                "properties": {"domainCode": code, **properties},
+            }
+            for code in codes(n)
         }
-        for code in codes(n)
-    }
-    project = {
-        "name": f"bench-native-{n}",
-        "runtime": "yaml",
-        "plugins": {"providers": [{"name": "qboxmail", "path": str(Path(sys.executable).parent)}]},
-        "resources": resources,
-    }
-    work = engine.home / f"bench-native-{n}"
-    work.mkdir()
-    (work / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
-    stack = auto.create_stack("bench", work_dir=str(work), opts=engine.options(work))
-    return Run(engine.configure(stack), n, [])
+        project = {
+            "name": name,
+            "runtime": "yaml",
+            "plugins": {"providers": [{"name": "qboxmail", "path": str(plugin_dir(engine))}]},
+            "resources": resources,
+        }
+        work = engine.home / name
+        work.mkdir()
+        text = yaml.dump(project, Dumper=_NoAliases, sort_keys=False)
+        (work / "Pulumi.yaml").write_text(text, "utf-8")
+        stack = auto.create_stack("bench", work_dir=str(work), opts=engine.options(work, env))
+        return Run(engine.configure(stack, work), n)
+
+    return make
 
 
 @dataclass(frozen=True)
 class Face:
     name: str
     what: str
-    stack: Callable[[Engine, int], Run]
+    stack: Callable[[Engine, int, str, Mapping[str, str]], Run]
+    calls_api: bool = True
 
 
 FACES = {
     face.name: face
     for face in (
+        Face("floor", "no-op plugin, same schema, YAML", yaml_stack(lambda e: e.noop), False),
+        Face("native", "DomainSettings, YAML", yaml_stack(lambda e: Path(sys.executable).parent)),
         Face("dynamic", "QboxDomainSettings, Python inline program", dynamic_stack),
-        Face("native", "qboxmail:index:DomainSettings, YAML program", native_stack),
+        # A TypeScript face goes here: an inline Node program through the generated SDK.
     )
 }
 
 
 # ---- the steps ----------------------------------------------------------------------------------
-def timed(call: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
+def expect(engine: Engine, face: Face, method: str, n: int) -> None:
+    counts = engine.emulator.counts()
+    wanted = {method: n} if face.calls_api and n else {}
+    if counts != wanted:
+        raise SystemExit(f"{face.name}: expected {wanted} requests for N={n}, got {counts}")
 
 
-def preview(engine: Engine, run: Run) -> float:
-    return timed(run.stack.preview)
-
-
-def up(engine: Engine, run: Run) -> float:
-    engine.emulator.clear_log()
-    seconds = timed(run.stack.up)
-    sent = [r for r in engine.emulator.requests if r.method == "PUT"]
-    if len(sent) != run.n or len(engine.emulator.requests) != run.n:
-        raise SystemExit(f"up of {run.n} domains sent {len(engine.emulator.requests)} requests")
-    return seconds
-
-
-def unchanged_preview(engine: Engine, run: Run) -> float:
-    return timed(lambda: run.stack.preview(expect_no_changes=True))
-
-
-def registration(engine: Engine, run: Run) -> float | None:
-    """The program's first registration pass (in the preview), when the face reports it."""
-    return run.registrations[0] if run.registrations else None
-
-
-STEPS: dict[str, Callable[[Engine, Run], float | None]] = {
-    "preview": preview,
-    "up": up,
-    "no-change preview": unchanged_preview,
-    "registration": registration,
+STEPS: dict[str, tuple[Callable[[Run, int | None], object], str | None]] = {
+    "preview": (lambda run, p: run.stack.preview(parallel=p), None),
+    "up": (lambda run, p: run.stack.up(parallel=p), "PUT"),
+    "no-change preview": (
+        lambda run, p: run.stack.preview(parallel=p, expect_no_changes=True),
+        None,
+    ),
+    "refresh": (lambda run, p: run.stack.refresh(parallel=p, expect_no_changes=True), "GET"),
 }
-"""Run in this order on one fresh stack; `registration` reads what the preview recorded."""
+"""Run in this order on one fresh stack, and the one API method each must send N times."""
 
 
-def measure(engine: Engine, face: Face, n: int) -> dict[str, float | None]:
-    """Every step's wall seconds for a fresh stack of `n` domains of `face`."""
-    run = face.stack(engine, n)
-    try:
-        return {step: call(engine, run) for step, call in STEPS.items()}
-    finally:
-        run.stack.workspace.remove_stack(run.stack.name, force=True)
+@dataclass(frozen=True)
+class Variant:
+    """How a stack is run: the CLI's default, or one knob turned."""
+
+    name: str
+    steps: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    parallel: int | None = None
 
 
-# ---- the table ----------------------------------------------------------------------------------
-Results = dict[str, dict[int, dict[str, float | None]]]
-"""face -> N -> step -> wall seconds (None where the face does not report the step)."""
+DEFAULT = Variant("default", tuple(STEPS))
+SKIP = Variant("skip checkpoints", ("up",), {"PULUMI_SKIP_CHECKPOINTS": "true"})
 
 
-def per_resource(results: Results, face: str, n: int, step: str) -> float | None:
-    """Milliseconds per resource above the empty program's wall time."""
-    wall, floor = results[face][n][step], results[face][0][step]
-    if wall is None or floor is None:
-        return None
-    return (wall - floor) / n * 1000
+def measure(engine: Engine, faces: Sequence[Face], n: int, variant: Variant) -> dict[str, Any]:
+    """face -> step -> figures, for fresh stacks of `n` domains, the faces interleaved per step."""
+    slug = variant.name.replace(" ", "-")
+    runs = {
+        face.name: face.stack(engine, n, f"{face.name}-{n}-{slug}", variant.env) for face in faces
+    }
+    figures: dict[str, Any] = {face.name: {} for face in faces}
+    for step in variant.steps:
+        call, method = STEPS[step]
+        for face in faces:
+            engine.emulator.clear()
+            load = os.getloadavg()[0]
+            cpu = own_cpu()
+            with PluginCpu() as plugin:
+                started = time.perf_counter()
+                call(runs[face.name], variant.parallel)
+                wall = time.perf_counter() - started
+            figures[face.name][step] = {
+                "wall": wall,
+                "cpu": own_cpu() - cpu - plugin.overhead,
+                "plugin": plugin.total,
+                "load": load,
+            }
+            if method:
+                expect(engine, face, method, n)
+            print(
+                f"  N={n} {variant.name} {step} {face.name}: {wall:.2f} s, load {load:.1f}",
+                flush=True,
+            )
+    return figures
 
 
-def table(results: Results, sizes: Sequence[int]) -> list[str]:
+# ---- the tables and the plot ------------------------------------------------------------------
+Results = dict[str, Any]
+"""{"header": [...], "runs": [{"n", "variant", "figures": face -> step -> figures}]}"""
+
+
+def cell(figures: Mapping[str, Any], floor: Mapping[str, Any] | None) -> str:
+    """Wall time and CPU of every process, each with its ratio to the floor's; the plugin's CPU."""
+    wall, cpu = f"{figures['wall']:.2f} s", f"CPU {figures['cpu']:.1f} s"
+    if floor:
+        wall += f" = **{figures['wall'] / floor['wall']:.2f}x**"
+        cpu += f" = {figures['cpu'] / floor['cpu']:.2f}x"
+    return f"{wall}; {cpu}, plugin {figures['plugin']:.1f} s"
+
+
+def table(results: Results) -> list[str]:
+    faces = [f for f in FACES if any(f in r["figures"] for r in results["runs"])]
     lines = [
-        "| face | step | " + " | ".join(f"N={n}" for n in sizes) + " | flatness |",
-        "| --- | --- | " + " | ".join("---:" for _ in sizes) + " | ---: |",
+        "| N | run | step | " + " | ".join(faces) + " | load |",
+        "| ---: | --- | --- | " + " | ".join("---" for _ in faces) + " | ---: |",
     ]
-    for face in results:
-        for step in STEPS:
-            costs = [per_resource(results, face, n, step) for n in sizes]
-            cells = []
-            for n, cost in zip(sizes, costs, strict=True):
-                wall = results[face][n][step]
-                cells.append(
-                    "-" if cost is None or wall is None else f"{wall:.1f} s, {cost:.1f} ms"
+    verdicts: list[str] = []
+    for run in results["runs"]:
+        figures = run["figures"]
+        for step in next(iter(figures.values())):
+            floor = figures.get("floor", {}).get(step)
+            cells = [
+                cell(figures[f][step], None if f == "floor" else floor) if f in figures else "-"
+                for f in faces
+            ]
+            loads = sorted(figures[f][step]["load"] for f in figures)
+            lines.append(
+                f"| {run['n']} | {run['variant']} | {step} | "
+                + " | ".join(cells)
+                + f" | {loads[0]:.1f}-{loads[-1]:.1f} |"
+            )
+            if floor and "native" in figures and (step, run["variant"]) in TARGETS:
+                ratio = figures["native"][step]["wall"] / floor["wall"]
+                cpu = figures["native"][step]["cpu"] / floor["cpu"]
+                verdict = "PASS" if ratio <= TARGET else "**MISS**"
+                verdicts.append(
+                    f"- native {step}, {run['variant']}, N={run['n']}: {ratio:.2f}x the floor's "
+                    f"wall time (target <= {TARGET}x): {verdict}; CPU {cpu:.2f}x"
                 )
-            known = [c for c in costs if c is not None and c > 0]
-            flat = max(known) / min(known) if len(known) > 1 else None
-            verdict = "-" if flat is None else f"{flat:.2f}x {'ok' if flat <= FLAT else 'NOT flat'}"
-            lines.append(f"| {face} | {step} | " + " | ".join(cells) + f" | {verdict} |")
-    return lines
+    return [*lines, "", *verdicts]
 
 
-def header(cli: Path, sizes: Sequence[int], faces: Sequence[str]) -> list[str]:
+TARGETS = {("up", "default"), ("up", "skip checkpoints"), ("no-change preview", "default")}
+
+
+def plot(results: Results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    styles = {"floor": "black", "native": "tab:blue", "dynamic": "tab:orange"}
+    for variant, dash in (("default", "-"), ("skip checkpoints", "--")):
+        runs = [r for r in results["runs"] if r["variant"] == variant]
+        for face, colour in styles.items():
+            points = [
+                (r["n"], r["figures"][face]["up"]["wall"]) for r in runs if face in r["figures"]
+            ]
+            if points:
+                label = f"{face}{'' if variant == 'default' else ', checkpoints skipped'}"
+                ax.plot(*zip(*points, strict=True), dash, marker="o", color=colour, label=label)
+    sizes = sorted({r["n"] for r in results["runs"]})
+    loads = [f["up"]["load"] for r in results["runs"] for f in r["figures"].values() if "up" in f]
+    ax.set_xticks(sizes)
+    ax.set_xlabel("domains in the stack (N)")
+    ax.set_ylabel("pulumi up, wall time (s)")
+    ax.set_title(
+        f"pulumi up of N domains, API latency {results['latency'] * 1000:.0f} ms; "
+        f"{results['when']}; load {min(loads):.0f}-{max(loads):.0f} on 2 cores",
+        fontsize=10,
+    )
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def header(cli: Path, args: argparse.Namespace) -> list[str]:
     return [
-        f"# engine benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
-        f"Python {platform.python_version()}, pulumi SDK {metadata.version('pulumi')}, "
-        f"CLI {subprocess.check_output([cli, 'version'], text=True).strip()} ({cli})",
-        f"sizes: {', '.join(map(str, sizes))}; faces: {', '.join(faces)}; "
-        "cells: wall time, then (wall - wall at N=0) / N per resource; "
-        f"flatness: largest per-resource cost / smallest, target <= {FLAT}x",
+        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} "
+        f"at the start; Python {platform.python_version()}, "
+        f"pulumi SDK {metadata.version('pulumi')}, "
+        f"CLI {subprocess.check_output([cli, 'version'], text=True).strip()}",
+        f"- `python benchmarks/engine.py --sizes {args.sizes} --runs '{args.runs}' "
+        f"--knob-sizes '{args.knob_sizes}' "
+        f"--parallel {args.parallel} --latency {args.latency} --faces {args.faces}`",
+        "- cells: wall time = its ratio to the floor's; CPU of every process but the emulator = "
+        "its ratio to the floor's; the plugin's CPU. load: the 1-minute load average when the "
+        "faces' steps began (2 cores).",
     ]
+
+
+def ints(text: str) -> list[int]:
+    return sorted({int(n) for n in text.split(",") if n})
 
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny N, one --parallel: for CI")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated N")
+    parser.add_argument("--knob-sizes", default=",".join(map(str, KNOB_SIZES)))
+    parser.add_argument("--parallel", default=",".join(map(str, PARALLEL)))
+    parser.add_argument("--latency", type=float, default=LATENCY, help="API latency, seconds")
+    parser.add_argument(
+        "--runs",
+        default=f"{DEFAULT.name},{SKIP.name}",
+        help=f"which runs at --sizes (default: both, '{DEFAULT.name},{SKIP.name}')",
+    )
     parser.add_argument("--faces", default=",".join(FACES), help="comma-separated faces")
+    parser.add_argument("--json", type=Path, help=f"keep the figures here (default: {FIGURES})")
+    parser.add_argument("--from-json", type=Path, help="only print and plot these figures")
+    parser.add_argument("--plot", type=Path, help=f"draw the PNG here (default: {PLOT})")
     args = parser.parse_args(argv)
-    sizes = sorted({int(n) for n in args.sizes.split(",")})
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    elif not args.from_json:
+        args.json, args.plot = args.json or FIGURES, args.plot or PLOT
+    if args.from_json:
+        kept = json.loads(args.from_json.read_text())
+        print("\n".join([*kept["header"], "", *table(kept)]))
+        if args.plot:
+            plot(kept, args.plot)
+        return 0
+    sizes, knob_sizes, parallel = ints(args.sizes), ints(args.knob_sizes), ints(args.parallel)
     faces = args.faces.split(",")
-    if unknown := [f for f in faces if f not in FACES] or [n for n in sizes if n <= 0]:
-        parser.error(f"unknown faces or sizes: {unknown}; faces are {', '.join(FACES)}")
+    runs = [r for r in args.runs.split(",") if r not in (DEFAULT.name, SKIP.name)]
+    if unknown := [f for f in faces if f not in FACES] or [n for n in sizes if n <= 0] or runs:
+        parser.error(
+            f"unknown faces, sizes or runs: {unknown}; faces are {', '.join(FACES)}; "
+            f"runs are {DEFAULT.name}, {SKIP.name}"
+        )
     found = find_cli(build_with_go=False)
     if found.path is None:
         parser.error(f"no Pulumi CLI: {found.why()}")
-    if (
-        "native" in faces
-        and shutil.which("pulumi-language-yaml", path=str(found.path.parent)) is None
-    ):
+    if shutil.which("pulumi-language-yaml", path=str(found.path.parent)) is None:
         parser.error("no pulumi-language-yaml beside the CLI (`python3 dev.py cli` builds it)")
-    print("\n".join(header(found.path, sizes, faces)), flush=True)
-
-    results: Results = {}
-    emulator = Emulator(token=TOKEN, domains=codes(max(sizes)))
-    with emulator, tempfile.TemporaryDirectory(prefix="qbx-bench-") as home:
-        engine = Engine(found.path, Path(home), emulator)
-        for name in faces:
-            results[name] = {}
-            for n in (0, *sizes):
-                results[name][n] = measure(engine, FACES[name], n)
-                walls = results[name][n].items()
-                done = ", ".join(f"{step} {wall:.1f} s" for step, wall in walls if wall is not None)
-                print(f"  {name} N={n}: {done}", flush=True)
-    print("\n".join(table(results, sizes)))
+    results: Results = {
+        "header": header(found.path, args),
+        "latency": args.latency,
+        "when": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        "runs": [],
+    }
+    print("\n".join(results["header"]), flush=True)
+    chosen = [FACES[f] for f in faces]
+    emulator = RemoteEmulator(max(sizes + knob_sizes), args.latency)
+    try:
+        with tempfile.TemporaryDirectory(prefix="qbx-eng-") as home:
+            engine = Engine(found.path, Path(home), emulator, args.latency)
+            for n in sorted(set(sizes + knob_sizes)):
+                variants = [v for v in (DEFAULT, SKIP) if n in sizes and v.name in args.runs]
+                if n in knob_sizes:
+                    variants += [Variant(f"--parallel {p}", ("up",), parallel=p) for p in parallel]
+                for variant in variants:
+                    figures = measure(engine, chosen, n, variant)
+                    results["runs"].append({"n": n, "variant": variant.name, "figures": figures})
+                    if args.json:  # after each run: a long run stopped early keeps its figures
+                        args.json.write_text(json.dumps(results, indent=1))
+    finally:
+        emulator.stop()
+    print("\n".join(["", *table(results)]))
+    if args.plot:
+        plot(results, args.plot)
     return 0
 
 

@@ -5,11 +5,11 @@
         [--native-apply-domains K] [--native-latency L] [--native-concurrency C]
 
 Both providers run in the real `python -m pulumi.dynamic` plugin process, driven over gRPC the way
-the engine drives them (tests/plugin.py), against the local Qboxmail emulator on 127.0.0.1. The
-baseline is benchmarks/baseline_program.py. In the same run, the native plugin
-`pulumi-resource-qboxmail` (tests/native_plugin.py) gets the same stack under schema names, and its
-rows compare it with the dynamic plugin. Prints the machine, the parameters and a Markdown table
-with one row per figure; see benchmarks/README.md for what each figure measures.
+the engine drives them (benchmarks/plugin.py), against the local Qboxmail emulator on 127.0.0.1.
+The baseline is benchmarks/baseline_program.py. In the same run, the native plugin
+`pulumi-resource-qboxmail` (benchmarks/native_plugin.py) gets the same stack under schema names,
+and its rows compare it with the dynamic plugin. Prints the machine, the parameters and a Markdown
+table with one row per figure; see benchmarks/README.md for what each figure measures.
 """
 
 from __future__ import annotations
@@ -33,21 +33,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2 as pb
+
+from native_plugin import NativePlugin, Secret
+from native_plugin import struct as native_struct
+from plugin import TYPE, Plugin, PluginProcess, started
+from pulumi_qboxmail.emulator import Emulator
+from pulumi_qboxmail.model import PULUMI_NAMES, SECRET_FIELDS
+from pulumi_qboxmail.provider import QboxDomainSettingsProvider
+from pulumi_qboxmail.schema import TOKEN as NATIVE_TYPE
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
-sys.path.insert(0, str(ROOT / "tests"))
-
-from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
-from pulumi.runtime import rpc  # noqa: E402
-from pulumi.runtime.proto import provider_pb2 as pb  # noqa: E402
-
-from native_plugin import NativePlugin, Secret  # noqa: E402
-from native_plugin import struct as native_struct  # noqa: E402
-from plugin import TYPE, Plugin, PluginProcess, started  # noqa: E402
-from pulumi_qboxmail.emulator import Emulator  # noqa: E402
-from pulumi_qboxmail.model import PULUMI_NAMES, SECRET_FIELDS  # noqa: E402
-from pulumi_qboxmail.provider import QboxDomainSettingsProvider  # noqa: E402
-from pulumi_qboxmail.schema import TOKEN as NATIVE_TYPE  # noqa: E402
 
 TOKEN = "bench-token"
 CONCURRENCY = 4
@@ -434,7 +433,7 @@ def run_export(emulator: Emulator, url: str, per: int, latency: float) -> Export
     return ExportRun(seconds, methods, len(json.loads(result.stdout)["resources"]))
 
 
-# ---- the native plugin (issue 11): the same stack through pulumi-resource-qboxmail --------------
+# ---- the native plugin: the same stack through pulumi-resource-qboxmail --------------
 NATIVE_PREVIEW_LIMIT = 1.0
 """Native plugin CPU per resource for Check + Diff: no more than the dynamic plugin's."""
 NATIVE_APPLY_LIMIT = 1.2

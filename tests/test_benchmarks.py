@@ -1,16 +1,21 @@
-"""benchmarks/run.py end to end on a tiny stack: every row printed, HTTP requests at the floor.
+"""The benchmarks end to end on tiny stacks: every row printed, HTTP requests at the floor.
 
+benchmarks/run.py at the plugins' gRPC door; benchmarks/engine.py --quick through the real CLI.
 No timing assertions: timings on a shared CI machine prove nothing. The full-size numbers live in
 benchmarks/README.md.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from e2e_support import found_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "benchmarks" / "run.py"
@@ -32,14 +37,14 @@ def cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
-def table_of(script: Path, args: list[str]) -> list[list[str]]:
+def table_of(script: Path, args: list[str], timeout: float = 300) -> list[list[str]]:
     """Run a benchmarks script as a user runs it: the rows of the table it prints, header first."""
     result = subprocess.run(
         [sys.executable, str(script), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     rows = [cells(line) for line in result.stdout.splitlines() if line.startswith("| ")]
@@ -97,28 +102,29 @@ def test_native_rows_stand_beside_the_dynamic_plugin(table: list[list[str]]) -> 
     assert "N x latency / 8" in apply[3] and "N x latency / 4" in apply[2]
 
 
-def test_the_apply_floor_compares_the_plugin_with_three_stand_ins() -> None:
-    """benchmarks/apply_floor.py on a tiny apply: one row per stand-in and the plugin, each having
-    sent exactly its PUTs (the script refuses otherwise); no timing assertions."""
-    args = ["--domains", "12", "--latency", "0.005", "--concurrency", "4", "--runs", "1"]
-    rows = table_of(ROOT / "benchmarks" / "apply_floor.py", args)
-    assert [row[0] for row in rows] == [
-        "Update does",
-        "nothing but wait the latency (harness, gRPC, event loop)",
-        "one fixed PUT through urllib3 on 64 threads",
-        "one fixed PUT through the product's client (requests) on 64 threads",
-        "`pulumi-resource-qboxmail`: decode, validate, body, PUT, encode",
-    ]
-    assert all(row[1].endswith("x") and row[2].endswith(" ms") for row in rows[1:]), rows
-
-
-def test_the_engine_watch_row_for_each_way_the_plugin_is_started() -> None:
-    """benchmarks/engine_watch.py on one second at a fast pace: one row per way, no timings."""
-    rows = table_of(ROOT / "benchmarks" / "engine_watch.py", ["--seconds", "1", "--pace", "0.1"])
-    assert [row[0] for row in rows] == [
-        "plugin started with",
-        "no engine address (no watch)",
-        "127.0.0.1:0, where no engine answers (harnesses, benchmarks)",
-        "an engine that answers (the CLI)",
-    ]
-    assert all(row[1].endswith(" ms") and row[3].endswith("%") for row in rows[1:]), rows
+@pytest.mark.cli
+def test_the_engine_benchmark_runs_every_face_and_step_against_its_floor(
+    tmp_path: Path,
+) -> None:
+    """benchmarks/engine.py --quick: each step of each face, and an up with checkpoints skipped,
+    through the real CLI, with
+    the API calls each must make (the script refuses otherwise), a ratio to the floor in every
+    face's cell, and the plugins' CPU found in /proc; no timing assertions."""
+    found = found_cli()
+    if found.path is None or not shutil.which("pulumi-language-yaml", path=found.path.parent):
+        pytest.skip(
+            f"no Pulumi CLI with its YAML host; end-to-end tests are never faked: {found.why()}"
+        )
+    figures = tmp_path / "engine.json"
+    rows = table_of(ROOT / "benchmarks" / "engine.py", ["--quick", "--json", str(figures)], 170)
+    assert rows[0] == ["N", "run", "step", "floor", "native", "dynamic", "load"]
+    runs = [row[1:3] for row in rows[2:]]
+    assert runs == [
+        ["default", "preview"], ["default", "up"], ["default", "no-change preview"],
+        ["default", "refresh"], ["skip checkpoints", "up"],
+    ]  # fmt: skip
+    for row in rows[2:]:
+        assert "x**;" not in row[3] and all("x**; CPU " in c for c in row[4:6]), row
+    for run in json.loads(figures.read_text())["runs"]:
+        for face, steps in run["figures"].items():
+            assert all(step["plugin"] > 0 for step in steps.values()), (face, steps)

@@ -38,6 +38,7 @@ PLUGIN_DIR = Path(sys.executable).parent  # holds pulumi-resource-qboxmail
 MAIN, SHOP = "D300000001", "D300000002"
 TOKEN = "qbx-native-e2e-7d41c0"
 TYPE = "qboxmail:index:DomainSettings"
+SKIP_CHECKPOINTS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 PLUGIN = "pulumi-resource-qboxmail"
 OUR_SERVER = "github://api.github.com/pulumi-qboxmail"
 OUR_RELEASE = f"api.github.com/repos/pulumi-qboxmail/pulumi-qboxmail/releases/tags/v{VERSION}"
@@ -350,18 +351,16 @@ def running(pid: int, command: str) -> bool:
     return state != "Z" and cmdline == command
 
 
-def test_the_plugin_of_a_killed_cli_exits_and_the_next_up_converges(
-    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
-) -> None:
-    project = tmp_path / "killed"
-    domains_program(
-        project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 3, dependsOn=["${main}"])}
-    )
-    configure(yaml_cli, project, emulator.url)
+@contextlib.contextmanager
+def up_killed_mid_way(
+    yaml_cli: CliEnv, emulator: Emulator, project: Path, env: dict[str, str]
+) -> Iterator[tuple[int, str]]:
+    """`pulumi up` of `main` then `shop`, SIGKILLed once main's PUT is answered and shop's is in
+    flight. Yields the plugin's pid and command line; kills whatever the CLI left running."""
     emulator.slow_next(1, 0.0)
     emulator.slow_next(1, 20.0)  # main's PUT finishes; shop's is in flight when the CLI dies
     command = [str(yaml_cli.cli), "up", "--yes", "--skip-preview", "--non-interactive"]
-    cli = subprocess.Popen(command, cwd=project, env=yaml_cli.env,
+    cli = subprocess.Popen(command, cwd=project, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     started: dict[int, str] = {}
     try:
@@ -375,15 +374,27 @@ def test_the_plugin_of_a_killed_cli_exits_and_the_next_up_converges(
         ]
         cli.send_signal(signal.SIGKILL)
         cli.wait()
-        killed = time.monotonic()
-        while running(plugin, plugin_command):
-            assert time.monotonic() - killed < 30, "the plugin outlived its CLI by 30 s"
-            time.sleep(0.2)
+        yield plugin, plugin_command
     finally:
         cli.kill()
         for pid, line in started.items():  # the language host, if it lingers
             if running(pid, line):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_plugin_of_a_killed_cli_exits_and_the_next_up_converges(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    project = tmp_path / "killed"
+    domains_program(
+        project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 3, dependsOn=["${main}"])}
+    )
+    configure(yaml_cli, project, emulator.url)
+    with up_killed_mid_way(yaml_cli, emulator, project, yaml_cli.env) as (plugin, command):
+        killed = time.monotonic()
+        while running(plugin, command):
+            assert time.monotonic() - killed < 30, "the plugin outlived its CLI by 30 s"
+            time.sleep(0.2)
 
     # The state kept what finished; what was in flight is a pending operation.
     state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
@@ -401,6 +412,40 @@ def test_the_plugin_of_a_killed_cli_exits_and_the_next_up_converges(
     yaml_cli.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview", cwd=project)
     state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
     assert not state.get("pending_operations")
+    yaml_cli.run("preview", "--expect-no-changes", cwd=project)
+
+
+def test_with_checkpoints_skipped_a_killed_up_leaves_the_state_as_before_and_the_next_up_converges(
+    yaml_cli: CliEnv, emulator: Emulator, tmp_path: Path
+) -> None:
+    """PULUMI_SKIP_CHECKPOINTS=true: the engine writes the state only when `up` ends. Killed
+    mid-way, the state is as before the `up` (here: no domain, no pending operation), although
+    main's PUT was answered; the next `up` PUTs both again (create adopts by an idempotent PUT),
+    and nothing is lost."""
+    project = tmp_path / "skipped"
+    domains_program(
+        project, {"main": domain(MAIN, 2), "shop": domain(SHOP, 3, dependsOn=["${main}"])}
+    )
+    configure(yaml_cli, project, emulator.url)
+    with up_killed_mid_way(yaml_cli, emulator, project, {**yaml_cli.env, **SKIP_CHECKPOINTS}):
+        pass
+    assert emulator.domains[MAIN]["antispam_level"] == 2  # main's PUT was answered
+
+    state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
+    assert [r for r in state.get("resources") or [] if r["type"] == TYPE] == []
+    assert not state.get("pending_operations")
+
+    yaml_cli.run("cancel", "--yes", cwd=project)
+    emulator.clear_log()
+    skipped = {**yaml_cli.env, **SKIP_CHECKPOINTS}
+    up = [str(yaml_cli.cli), "up", "--yes", "--skip-preview", "--non-interactive"]
+    subprocess.run(up, cwd=project, env=skipped, check=True, capture_output=True, timeout=300)
+    assert sorted(puts(emulator)) == [
+        (f"/api/domains/{MAIN}", {"antispam_level": 2}),
+        (f"/api/domains/{SHOP}", {"antispam_level": 3}),
+    ]
+    state = json.loads(yaml_cli.run("stack", "export", cwd=project).stdout)["deployment"]
+    assert sorted(r["id"] for r in state["resources"] if r["type"] == TYPE) == [MAIN, SHOP]
     yaml_cli.run("preview", "--expect-no-changes", cwd=project)
 
 

@@ -1,4 +1,4 @@
-"""Proves tests/plugin.py against the real `python -m pulumi.dynamic` plugin and a tiny provider."""
+"""Proves benchmarks/plugin.py against the real `python -m pulumi.dynamic` plugin and a tiny provider."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 TESTS = Path(__file__).resolve().parent
 SUPPORT = TESTS / "harness_support"
+HARNESS = TESTS.parent / "benchmarks"  # plugin.py, on pytest's pythonpath
 sys.path.insert(0, str(SUPPORT))
-sys.path.insert(0, str(TESTS))
 
 from echo_provider import EchoProvider  # noqa: E402
 
@@ -132,7 +132,7 @@ def test_start_failure_shows_stderr(tmp_path: Path) -> None:
 def test_plugin_dies_with_its_parent() -> None:
     script = textwrap.dedent(f"""
         import sys, time
-        sys.path.insert(0, {str(TESTS)!r})
+        sys.path.insert(0, {str(HARNESS)!r})
         from plugin import Plugin
         p = Plugin(provider="unused", cwd={str(SUPPORT)!r})
         p.start()

@@ -1,4 +1,4 @@
-"""A tiny dynamic provider that echoes what the plugin hands it; proves tests/plugin.py."""
+"""A tiny dynamic provider that echoes what the plugin hands it; proves benchmarks/plugin.py."""
 
 from __future__ import annotations
 

@@ -308,7 +308,7 @@ _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 ENGINE_CHECK_SECONDS = 5.0
 """How often the plugin asks its engine whether it still runs. A dead engine's port refuses at
 once, so the plugin exits within about this long of its death; each question costs about 3 ms of
-CPU (benchmarks/engine_watch.py)."""
+CPU (benchmarks/README.md, Findings)."""
 _HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 _ALIVE = (grpc.StatusCode.OK, grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.DEADLINE_EXCEEDED)
 

@@ -255,7 +255,7 @@ class PluginProcess:
 
 
 class Plugin(PluginProcess):
-    """The dynamic provider plugin, `python -m pulumi.dynamic`, with bags as the engine sends them."""
+    """The dynamic provider plugin, `python -m pulumi.dynamic`, with bags as the engine sends."""
 
     def __init__(self, *, provider: str, cwd: str | Path, env: Mapping[str, str] | None = None,
                  python: str = sys.executable) -> None:  # fmt: skip

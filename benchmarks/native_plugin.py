@@ -1,4 +1,5 @@
-"""Drive the native plugin, the `pulumi-resource-qboxmail` console script, over gRPC as the engine does.
+"""Drive the native plugin, the `pulumi-resource-qboxmail` console script, over gRPC, as the
+engine does.
 
 Property maps are marshalled by the SDK's own `PropertyValue.marshal_map`: numbers travel as
 doubles, secrets in the engine's secret envelope, unknowns as the engine's sentinel string. Tests
@@ -11,14 +12,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime.proto import provider_pb2 as pb
 
@@ -31,7 +29,6 @@ EXECUTABLE = Path(sys.executable).parent / "pulumi-resource-qboxmail"
 _KINDS = {value: name for name, value in pb.PropertyDiff.Kind.items()}
 __all__ = [
     "UNKNOWN",
-    "FakeEngine",
     "NativeDiff",
     "NativePlugin",
     "Secret",
@@ -175,29 +172,3 @@ class NativePlugin(PluginProcess):
 
     def delete(self, id: str, properties: Mapping[str, Any]) -> None:
         self._call("Delete", pb.DeleteRequest(id=id, urn=URN, properties=struct(properties)))
-
-
-class FakeEngine:
-    """The engine's health service, counting the checks it answered; `stop` is its death."""
-
-    def __init__(self) -> None:
-        self.checks = 0
-        self.server = grpc.server(ThreadPoolExecutor(2))
-        check = grpc.unary_unary_rpc_method_handler(self._check)  # raw bytes both ways
-        health = grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": check})
-        self.server.add_generic_rpc_handlers((health,))
-        self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
-        self.server.start()
-
-    def _check(self, request: bytes, context: Any) -> bytes:
-        self.checks += 1
-        return b"\x08\x01"  # HealthCheckResponse{status: SERVING}
-
-    def answered(self, count: int, within: float = 20.0) -> None:
-        deadline = time.monotonic() + within
-        while self.checks < count:
-            assert time.monotonic() < deadline, f"only {self.checks} health checks came"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.stop(None).wait()
