@@ -1,4 +1,7 @@
-"""Tier 4: the resource lifecycle through the real plugin process, against the emulator.
+"""The dynamic plugin's lifecycle through the real plugin process, against the emulator.
+
+The lifecycle both faces share (create, canonical equality, update, replacement, refresh, drift,
+delete) is one table in `test_faces.py`; the tests here run on the dynamic face only.
 
 Every call goes over gRPC as the engine sends it: numbers as doubles, unknowns as the sentinel,
 `__provider` in every bag. Each test asserts the exact requests the emulator received.
@@ -28,26 +31,6 @@ def calls(emulator: Emulator) -> list[tuple[str, str, Any]]:
     return [(r.method, r.path, r.body) for r in emulator.requests]
 
 
-def test_create_sends_one_put_with_the_managed_settings(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    checked, failures = plugin.check({}, {"domain_code": code, **SETTINGS})
-    assert failures == []
-    assert emulator.requests == []
-    id_, outs = plugin.create(checked)
-    expected = {
-        "antispam_level": 2,
-        "allow_nets": ["10.0.0.1", "192.168.0.0/16"],
-        "max_email_accounts": 25,
-        "force_otp": True,
-        "webmail_language": "en",
-    }
-    assert calls(emulator) == [("PUT", f"/api/domains/{code}", expected)]
-    assert id_ == code
-    assert outs == {"domain_code": code, **expected}
-    assert emulator.domains[code]["allow_nets"] == ["10.0.0.1", "192.168.0.0/16"]
-
-
 def test_preview_of_the_unchanged_stack_shows_no_change_and_sends_nothing(
     plugin: Plugin, emulator: Emulator, code: str
 ) -> None:
@@ -58,44 +41,6 @@ def test_preview_of_the_unchanged_stack_shows_no_change_and_sends_nothing(
     assert failures == []
     assert rechecked == checked
     assert plugin.diff(code, outs, rechecked, old_inputs=checked) == NO_CHANGE
-    assert emulator.requests == []
-
-
-def test_no_spurious_diff_for_nets_written_differently_or_whole_floats(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
-    emulator.clear_log()
-    rewritten = {
-        **SETTINGS,
-        "domain_code": code,
-        "allow_nets": ["10.0.0.1", "192.168.0.0/16", "10.0.0.1"],
-        "max_email_accounts": 25.0,
-    }
-    checked, _ = plugin.check(outs, rewritten)
-    assert plugin.diff(code, outs, checked) == NO_CHANGE
-    assert emulator.requests == []
-
-
-def test_one_field_changes_the_diff_shows_it_and_update_sends_only_that_field(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    checked, outs = apply(plugin, {"domain_code": code, **SETTINGS})
-    emulator.clear_log()
-    news, _ = plugin.check(checked, {"domain_code": code, **SETTINGS, "antispam_level": 3})
-    assert plugin.diff(code, outs, news) == CHANGE
-    new_outs = plugin.update(code, outs, news, old_inputs=checked)
-    assert calls(emulator) == [("PUT", f"/api/domains/{code}", {"antispam_level": 3})]
-    assert new_outs == {**outs, "antispam_level": 3}
-
-
-def test_update_with_nothing_to_send_makes_no_request_and_returns_full_outputs(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
-    emulator.clear_log()
-    news, _ = plugin.check(outs, {"domain_code": code, **SETTINGS})
-    assert plugin.update(code, outs, news) == outs
     assert emulator.requests == []
 
 
@@ -111,31 +56,6 @@ def test_removing_a_setting_stops_managing_it_without_sending_it(
     assert emulator.requests == []
     assert "force_otp" not in new_outs
     assert emulator.domains[code].get("force_otp") is True
-
-
-def test_changing_domain_code_replaces_the_resource(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
-    emulator.clear_log()
-    news, _ = plugin.check(outs, {"domain_code": "D999999999", **SETTINGS})
-    assert plugin.diff(code, outs, news) == Diff("some", ["domain_code"], False)
-    assert emulator.requests == []
-
-
-def test_preview_leaves_unknown_values_alone_and_an_unknown_domain_code_replaces(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    # Apply replaces whenever the code changes, so preview must not promise a mere update.
-    _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
-    emulator.clear_log()
-    inputs = {**SETTINGS, "domain_code": UNKNOWN, "allow_nets": ["10.0.0.1", UNKNOWN]}
-    checked, failures = plugin.check(outs, inputs)
-    assert failures == []
-    assert checked["domain_code"] == UNKNOWN
-    assert checked["allow_nets"] == ["10.0.0.1", UNKNOWN]
-    assert plugin.diff(code, outs, checked) == Diff("some", ["domain_code"], False)
-    assert emulator.requests == []
 
 
 def test_preview_with_an_unknown_password_leaves_its_known_confirmation_unjudged(
@@ -164,45 +84,6 @@ def test_check_reports_one_failure_per_bad_field_and_sends_nothing(
         ("antispam_levl", 'is not a QboxDomainSettings input; did you mean "antispam_level"?'),
     ]  # fmt: skip
     assert emulator.requests == []
-
-
-def test_drift_appears_on_refresh_and_in_the_next_diff(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    checked, outs = apply(plugin, {"domain_code": code, **SETTINGS, "plan": "basic"})
-    emulator.domains[code].update(antispam_level=0, allow_nets=["10.9.9.9/32"], chat=True)
-    emulator.clear_log()
-    id_, new_outs, new_inputs = plugin.read(code, outs, inputs=checked)
-    assert calls(emulator) == [("GET", f"/api/domains/{code}", None)]
-    drifted = {**outs, "antispam_level": 0, "allow_nets": ["10.9.9.9"]}
-    assert (id_, new_outs, new_inputs) == (code, drifted, drifted)
-    news, _ = plugin.check(new_inputs, {"domain_code": code, **SETTINGS, "plan": "basic"})
-    assert plugin.diff(code, new_outs, news) == CHANGE
-    plugin.update(code, new_outs, news)
-    assert calls(emulator)[-1] == (
-        "PUT",
-        f"/api/domains/{code}",
-        {"antispam_level": 2, "allow_nets": ["10.0.0.1", "192.168.0.0/16"]},
-    )
-
-
-def test_a_domain_that_is_gone_is_dropped_on_refresh(
-    plugin: Plugin, emulator: Emulator, code: str
-) -> None:
-    _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
-    del emulator.domains[code]
-    emulator.clear_log()
-    assert plugin.read(code, outs) == ("", {}, None)
-    assert calls(emulator) == [("GET", f"/api/domains/{code}", None)]
-
-
-def test_destroy_leaves_the_domain_alone(plugin: Plugin, emulator: Emulator, code: str) -> None:
-    _, outs = apply(plugin, {"domain_code": code, **SETTINGS})
-    before = dict(emulator.domains[code])
-    emulator.clear_log()
-    plugin.delete(code, outs)
-    assert emulator.requests == []
-    assert emulator.domains[code] == before
 
 
 def test_force_new_password_is_sent_only_when_it_turns_true(

@@ -1,9 +1,9 @@
 """The native plugin (`native/server.py`): its lifecycle through `pulumi-resource-qboxmail`,
 over gRPC as the engine drives it.
 
-Same meaning as the dynamic face (one core), in the native face's terms: schema names, secret
-flags on the wire, unknown sentinels, preview calls to Create and Update, detailed diffs, and
-import's Read that gets only an id.
+What only the native face has: schema names in its messages, secret flags on the wire, preview
+calls to Create and Update, detailed diffs, import's Read that gets only an id, claims on a domain
+code, and provider configuration. The lifecycle both faces share is one table in `test_faces.py`.
 """
 
 from __future__ import annotations
@@ -25,13 +25,6 @@ SETTINGS: dict[str, Any] = {
     "forceOtp": True,
     "passwordExpiration": 6,
     "webmailTimezone": "Europe/Rome",
-}
-BODY = {
-    "antispam_level": 3,
-    "allow_nets": ["192.0.2.0/24", "2001:db8::/32"],
-    "force_otp": True,
-    "password_expiration": 6,
-    "webmail_timezone": "Europe/Rome",
 }
 NO_CHANGE = NativeDiff("none", [], {})
 
@@ -171,25 +164,7 @@ def test_diff_fills_the_detailed_diff_for_every_change(native: NativePlugin, cod
     )
 
 
-def test_diff_of_canonically_equal_values_is_no_change(native: NativePlugin, code: str) -> None:
-    olds = {"domainCode": code, "antispamLevel": 3, "allowNets": ["192.0.2.0/24", "10.0.0.1"]}
-    news = {"domainCode": code, "antispamLevel": 3.0, "allowNets": ["10.0.0.1/32", "192.0.2.0/24"]}
-    assert native.diff(code, olds, news) == NO_CHANGE
-
-
-def test_a_domain_code_change_known_or_unknown_is_a_replacement(
-    native: NativePlugin, code: str
-) -> None:
-    olds = {"domainCode": code, "chat": True}
-    moved = native.diff(code, olds, {"domainCode": "D999999999", "chat": True})
-    assert moved == NativeDiff("some", ["domainCode"], {"domainCode": "UPDATE_REPLACE"})
-    unknown = native.diff(code, olds, {"domainCode": UNKNOWN, "chat": UNKNOWN})
-    assert unknown == NativeDiff(
-        "some", ["domainCode"], {"domainCode": "UPDATE_REPLACE", "chat": "UPDATE"}
-    )
-
-
-# ---- create, update, delete ------------------------------------------------------------------
+# ---- create and update: preview and secrets ------------------------------------------------------
 @pytest.mark.parametrize("unknown", [{"company": UNKNOWN}, {}], ids=["some-unknown", "all-known"])
 def test_preview_create_and_update_send_nothing(
     native: NativePlugin, emulator: Emulator, code: str, unknown: dict[str, Any]
@@ -199,39 +174,6 @@ def test_preview_create_and_update_send_nothing(
     olds = {"domainCode": code, **SETTINGS}
     changed = {**olds, "antispamLevel": 1, **unknown}
     assert native.update(code, olds, changed, preview=True) == changed
-    assert emulator.requests == []
-
-
-def test_create_sends_one_put_and_returns_every_output(
-    native: NativePlugin, emulator: Emulator, code: str
-) -> None:
-    checked, _ = native.check({}, {"domainCode": code, **SETTINGS})
-    resource_id, outs = native.create(checked)
-    assert (resource_id, outs) == (code, {"domainCode": code, **SETTINGS})
-    assert puts(emulator) == [(f"/api/domains/{code}", BODY)]
-
-
-def test_update_sends_only_what_changed_and_nothing_when_nothing_did(
-    native: NativePlugin, emulator: Emulator, code: str
-) -> None:
-    _, outs = apply(native, {"domainCode": code, **SETTINGS})
-    emulator.clear_log()
-    news, _ = native.check(
-        outs, {**outs, "antispamLevel": 1, "allowNets": ["2001:db8::/32", "192.0.2.0/24"]}
-    )
-    assert native.update(code, outs, news) == {**outs, "antispamLevel": 1}
-    assert puts(emulator) == [(f"/api/domains/{code}", {"antispam_level": 1})]
-    emulator.clear_log()
-    assert native.update(code, news, news) == news
-    assert emulator.requests == []
-
-
-def test_delete_leaves_the_domain_alone(
-    native: NativePlugin, emulator: Emulator, code: str
-) -> None:
-    _, outs = apply(native, {"domainCode": code, **SETTINGS})
-    emulator.clear_log()
-    native.delete(code, outs)
     assert emulator.requests == []
 
 
@@ -272,32 +214,7 @@ def test_update_keeps_every_secret_input_secret(
     ]  # fmt: skip
 
 
-# ---- read: refresh and import -----------------------------------------------------------------
-def test_refresh_reports_drift_in_managed_settings_only(
-    native: NativePlugin, emulator: Emulator, code: str
-) -> None:
-    _, outs = apply(
-        native, {"domainCode": code, **SETTINGS, "plan": "basic", "company": Secret("ACME")}
-    )
-    with emulator.lock:
-        emulator.domains[code]["antispam_level"] = 1
-    emulator.clear_log()
-    resource_id, props, inputs = native.read(code, outs, outs)
-    drifted = {**outs, "antispamLevel": 1}
-    assert (resource_id, props, inputs) == (code, drifted, drifted)
-    assert [r.method for r in emulator.requests] == ["GET"]
-    assert native.diff(code, props, outs) == NativeDiff("some", [], {"antispamLevel": "UPDATE"})
-
-
-def test_refresh_of_a_vanished_domain_drops_it(native: NativePlugin) -> None:
-    gone = "D000000404"
-    assert native.read(gone, {"domainCode": gone, "chat": True}, {"domainCode": gone}) == (
-        "",
-        {},
-        {},
-    )
-
-
+# ---- read: import -----------------------------------------------------------------------------
 def test_import_adopts_what_the_api_returns_and_then_shows_no_change(
     native: NativePlugin, emulator: Emulator, code: str
 ) -> None:
